@@ -1,0 +1,50 @@
+# mathgym: two commands for users (`make demo`, `make test`), everything else is set-up.
+# Every install step lives here so a fresh machine (and CI) gets exactly what the tests need.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+# pip prints one warning per package for an absent local index folder on our machines; hide only that.
+PIPQ   := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+
+.PHONY: setup system-deps demo test lint bench clean
+
+setup: $(VENV)/.stamp-install system-deps
+
+# Debian packages: the Metamath reference checker and set.mm. Installed when apt is usable
+# (root or passwordless sudo); otherwise the Metamath tests that need them skip with a reason.
+system-deps:
+	@if command -v metamath >/dev/null 2>&1 && [ -f /usr/share/metamath/databases/set.mm ]; then \
+	  :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo -n"; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq metamath metamath-databases >/dev/null \
+	  || echo "warning: could not install metamath/metamath-databases with apt; Metamath tests will skip"; \
+	else \
+	  echo "warning: apt-get not found; install Debian's metamath and metamath-databases by hand"; \
+	fi
+
+$(VENV)/.stamp-install: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "mathgym needs Python 3.11+"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip $(PIPQ)
+	$(PIP) install -q -e '.[test]' $(PIPQ)
+	@$(PY) -c 'import mathgym, gymnasium, numba, ray, hypothesis' || (echo "set-up failed: see pip output above"; exit 1)
+	touch $@
+
+demo: setup
+	$(VENV)/bin/mathgym demo
+
+test: setup
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(PY) -m mathgym.bench all
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Agents: classical search, stable-baselines3 learners and language-model policies."""

@@ -1,0 +1,1 @@
+"""Environment families: ``ac`` (Andrews–Curtis), ``reasoning``, ``metamath``, ``lean``."""

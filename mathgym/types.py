@@ -1,0 +1,49 @@
+"""Shared types used by more than one of envs, agents, verifiers and leaderboards."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Declared answer types of reasoning problems; the verifier compares by this type.
+#: The comparison rule of each is documented in ``mathgym.verifiers.math``.
+ANSWER_TYPES: tuple[str, ...] = (
+    "integer",  # exact integer equality
+    "rational",  # exact Rational equality (2/6 == 1/3)
+    "decimal",  # |a - b| <= spec["tolerance"] (a rational string), nothing looser
+    "expression",  # simplify(a - b) == 0, random rational points as fallback; spec["variables"]
+    "equation",  # solution set of an equation in spec["variables"]
+    "solution",  # assignment of values to spec["variables"] ("x = 3, y = -1")
+    "list",  # ordered list; spec["element_type"] compares elements
+    "unordered_list",  # multiset; spec["element_type"]
+    "set",  # set; spec["element_type"]
+    "boolean",  # True/False, yes/no
+    "base_n",  # digits in base spec["base"] (2..36), case-insensitive
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One generated reasoning problem: a pure function of (module, difficulty, seed, index).
+
+    ``answer`` is the reference answer as text in the verifier's grammar; ``spec`` holds the
+    parameters of its answer type (tolerance, variables, base, element type); ``data`` holds
+    JSON-ready structured facts of the problem for oracle solvers and program-synthesis envs.
+    """
+
+    module: str
+    difficulty: int
+    seed: int
+    index: int
+    question: str
+    answer: str
+    answer_type: str
+    spec: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.answer_type not in ANSWER_TYPES:
+            raise ValueError(
+                f"unknown answer_type {self.answer_type!r}; expected one of {ANSWER_TYPES}"
+            )
