@@ -1,0 +1,1 @@
+"""Procedural math problems for verifiable-reward RL (``mathgym.envs.reasoning``)."""

@@ -1,0 +1,1 @@
+"""Problem generators, one file per category (algebra, arithmetic, calculus, ...)."""
