@@ -1,0 +1,1 @@
+"""CLI sub-commands served by the harness: ``benchmarks``, ``agents`` and ``eval``."""
