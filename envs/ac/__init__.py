@@ -1,0 +1,1 @@
+"""Andrews–Curtis environment family (AC-Solver semantics, numba kernels)."""
