@@ -1,0 +1,213 @@
+"""``mathgym/MathQA-v0``: answer a generated math question in text; reward from the verifier."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from typing import Any
+
+import gymnasium as gym
+from gymnasium import spaces
+from mathgym.envs.reasoning.registry import DIFFICULTIES, generate, module_infos
+
+from mathgym.types import Problem
+
+#: Characters that may appear in observations and actions: printable ASCII and newline.
+CHARSET: str = "".join(sorted(set(string.printable) - set("\t\r\x0b\x0c")))
+#: Longest observation (question plus feedback lines), in characters.
+MAX_OBSERVATION_CHARS: int = 4096
+#: Longest action (answer text) the action space samples; longer answers are still scored.
+MAX_ACTION_CHARS: int = 2000
+
+_TYPE_NOUN = {
+    "integer": "an integer",
+    "rational": "an exact rational number such as 3/4",
+    "decimal": "a decimal number",
+    "expression": "an expression",
+    "equation": "the solutions of an equation",
+    "solution": "an assignment such as x = 3, y = -1",
+    "list": "an ordered list such as [1, 2, 3]",
+    "unordered_list": "a list such as [1, 2, 3] (any order)",
+    "set": "a set such as {1, 2}",
+    "boolean": "True or False",
+    "base_n": "a numeral in base {base}",
+}
+
+
+def expected_form(problem: Problem) -> str:
+    """A short phrase naming the answer's declared type, e.g. ``"an integer"``."""
+    return _TYPE_NOUN[problem.answer_type].format(**{"base": problem.spec.get("base", "")})
+
+
+def critique(answer_text: str, problem: Problem) -> str:
+    """Short typed feedback on a wrong answer: the verifier's own, else the expected form.
+
+    It never reveals the reference answer.
+    """
+    from mathgym.verifiers import math as verifier
+
+    explain = getattr(verifier, "critique", None)
+    if callable(explain):
+        try:
+            text = explain(answer_text, problem)
+        except Exception:  # feedback must never break an episode
+            text = None
+        if text:
+            return str(text)
+    return f"incorrect; expected {expected_form(problem)}"
+
+
+class MathQAEnv(gym.Env):
+    """A generated math question answered in free text, scored by the exact verifier.
+
+    ## Description
+    Each episode poses one problem from ``mathgym.envs.reasoning`` (a pure function of
+    module, difficulty, seed and index). The agent, typically a language model, answers in
+    text; ``mathgym.verifiers.math.score`` compares the answer with the reference by the
+    problem's declared answer type (exact rationals, symbolic equivalence, sets in any order,
+    ...). Model output is parsed by a whitelisted grammar, never executed.
+
+    ## Action Space
+    ``gymnasium.spaces.Text(MAX_ACTION_CHARS, charset=CHARSET)``: the answer text. A final
+    ``\\boxed{...}`` or ``<answer>...</answer>`` is extracted, otherwise the whole text is the
+    answer. Longer or non-ASCII answers are accepted and scored too (they simply score 0 when
+    they do not parse).
+
+    ## Observation Space
+    ``gymnasium.spaces.Text(MAX_OBSERVATION_CHARS, min_length=1, charset=CHARSET)``: the
+    question; in multi-turn episodes, after a wrong answer, followed by a feedback line such
+    as ``"Attempt 1 of 3: incorrect; expected an integer"``.
+
+    ## Rewards
+    The verifier's score of the answer, in ``[0, 1]`` (1 for a correct answer).
+
+    ## Starting State
+    ``reset(options={"module", "difficulty", "seed", "index"})`` selects the problem; keys not
+    given are drawn from the env's ``np_random`` (module uniformly from ``modules``, index
+    uniformly in ``[0, 2**31)``), difficulty and seed default to the constructor's.
+
+    ## Episode End
+    Terminated after a correct answer or after ``max_attempts`` answers. Never truncated.
+
+    ## Arguments
+    ``modules`` (default: all of ``MODULES``), ``difficulty`` (1-5, default 1),
+    ``problem_seed`` (default 0), ``max_attempts`` (default 1: single turn),
+    ``render_mode`` (``None`` or ``"ansi"``).
+
+    ## Version History
+    * v0: initial version.
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 1}
+
+    def __init__(
+        self,
+        modules: Sequence[str] | None = None,
+        difficulty: int = 1,
+        problem_seed: int = 0,
+        max_attempts: int = 1,
+        render_mode: str | None = None,
+    ) -> None:
+        infos = module_infos()
+        self.modules = tuple(modules) if modules is not None else tuple(infos)
+        unknown = [m for m in self.modules if m not in infos]
+        if unknown or not self.modules:
+            raise ValueError(
+                f"MathQAEnv: unknown or empty modules {unknown or list(self.modules)}; "
+                "choose from mathgym.envs.reasoning.MODULES"
+            )
+        if difficulty not in DIFFICULTIES:
+            raise ValueError(f"MathQAEnv: difficulty must be in {DIFFICULTIES}, got {difficulty}")
+        if not isinstance(max_attempts, int) or max_attempts < 1:
+            raise ValueError(f"MathQAEnv: max_attempts must be an int >= 1, got {max_attempts!r}")
+        if render_mode not in (None, "ansi"):
+            raise ValueError(f"MathQAEnv: render_mode must be None or 'ansi', got {render_mode!r}")
+        self.difficulty = difficulty
+        self.problem_seed = int(problem_seed)
+        self.max_attempts = max_attempts
+        self.render_mode = render_mode
+        self.observation_space = spaces.Text(
+            MAX_OBSERVATION_CHARS, min_length=1, charset=CHARSET
+        )
+        self.action_space = spaces.Text(MAX_ACTION_CHARS, min_length=0, charset=CHARSET)
+        self.problem: Problem | None = None
+        self._attempts = 0
+        self._observation = ""
+        self._done = False
+
+    # ------------------------------------------------------------------ gym API
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        super().reset(seed=seed)
+        options = dict(options or {})
+        unknown = set(options) - {"module", "difficulty", "seed", "index"}
+        if unknown:
+            raise ValueError(
+                f"MathQAEnv.reset: unknown options {sorted(unknown)}; "
+                "use module, difficulty, seed, index"
+            )
+        module = options.get("module")
+        if module is None:
+            module = self.modules[int(self.np_random.integers(len(self.modules)))]
+        index = options.get("index")
+        if index is None:
+            index = int(self.np_random.integers(2**31))
+        self.problem = generate(
+            module,
+            int(options.get("difficulty", self.difficulty)),
+            int(options.get("seed", self.problem_seed)),
+            int(index),
+        )
+        if len(self.problem.question) > MAX_OBSERVATION_CHARS // 2:  # pragma: no cover
+            raise ValueError(f"question of {module} longer than the observation space allows")
+        self._attempts = 0
+        self._done = False
+        self._observation = self.problem.question
+        return self._observation, self._info()
+
+    def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        if self.problem is None or self._done:
+            raise RuntimeError("MathQAEnv.step called before reset() or after the episode ended")
+        if not isinstance(action, str):
+            raise ValueError(
+                f"MathQAEnv.step: the action must be the answer text (str), got "
+                f"{type(action).__name__}"
+            )
+        from mathgym.verifiers.math import score
+
+        reward = float(score(action, self.problem))
+        self._attempts += 1
+        solved = reward >= 1.0
+        terminated = solved or self._attempts >= self.max_attempts
+        self._done = terminated
+        info = self._info()
+        info["solved"] = solved
+        if not terminated:
+            feedback = critique(action, self.problem)
+            line = f"Attempt {self._attempts} of {self.max_attempts}: {feedback}"
+            line = "".join(c if c in CHARSET else "?" for c in line)[:200]
+            self._observation = f"{self._observation}\n{line}"
+            info["feedback"] = feedback
+        else:
+            info["answer"] = self.problem.answer
+        return self._observation, reward, terminated, False, info
+
+    def render(self) -> str | None:
+        if self.render_mode == "ansi":
+            return self._observation + "\n"
+        return None
+
+    # ------------------------------------------------------------------ helpers
+    def _info(self) -> dict[str, Any]:
+        p = self.problem
+        assert p is not None
+        return {
+            "module": p.module,
+            "difficulty": p.difficulty,
+            "seed": p.seed,
+            "index": p.index,
+            "answer_type": p.answer_type,
+            "attempt": self._attempts,
+            "max_attempts": self.max_attempts,
+        }
