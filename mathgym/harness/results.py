@@ -180,6 +180,7 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; results and boards are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -196,6 +197,27 @@ def write_results(path: str | os.PathLike[str], doc: dict[str, Any]) -> None:
     """Validate ``doc`` and write it atomically to ``path``."""
     validate_results(doc, source=str(path))
     atomic_write_text(path, dumps(doc))
+
+
+def canonical_submission_id(doc: dict[str, Any]) -> str:
+    """12 hex digits identifying a run's outcome: benchmark, agent, budget, seeds and records.
+
+    Timing, environment and run metadata are left out, so the same run submitted twice (or an
+    identical re-run) gets the same id and the leaderboard refuses the duplicate.
+    """
+    import hashlib
+
+    core = {
+        "benchmark": [doc["benchmark"]["id"], doc["benchmark"]["version"],
+                      doc["benchmark"]["content_hash"]],
+        "agent": doc["agent"],
+        "budget": doc["budget"],
+        "seeds": doc["seeds"],
+        "results": [[r["instance"], r["seed"], r["solved"], r["certificate"], r["cost"]]
+                    for r in doc["results"]],
+    }
+    text = json.dumps(core, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def read_results(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -1,0 +1,151 @@
+"""The static HTML page of a leaderboard, with plots drawn by matplotlib (Agg, no display).
+
+Plots, embedded as base64 PNG so ``index.html`` is one self-contained file:
+
+- solve rate per submission with its 95% CI;
+- per-stratum solve rate, one panel per stratum name (best five submissions);
+- solved fraction against budget, for agents submitted at several budgets.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from typing import Any
+
+MAX_STRATUM_AGENTS = 5
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _label(row: dict[str, Any]) -> str:
+    return f"#{row['rank']} {row['agent']}\n{row['budget']}"
+
+
+def plot_rates(rows: list[dict[str, Any]]) -> str:
+    """Bar chart of solve rate per submission with CI whiskers (base64 PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(max(4.0, 1.2 * len(rows) + 1), 3.2))
+    xs = range(len(rows))
+    rates = [r["rate"] for r in rows]
+    lo = [r["rate"] - r["ci"][0] if r["ci"] else 0 for r in rows]
+    hi = [r["ci"][1] - r["rate"] if r["ci"] else 0 for r in rows]
+    ax.bar(xs, rates, yerr=[lo, hi], capsize=4, color="#4c72b0")
+    ax.set_xticks(list(xs), [_label(r) for r in rows], fontsize=7)
+    ax.set_ylabel("solve rate")
+    ax.set_ylim(0, 1.05)
+    ax.set_title("solve rate (95% bootstrap CI)")
+    return _png(fig)
+
+
+def plot_strata(rows: list[dict[str, Any]], name: str) -> str:
+    """Grouped bars: solve rate per value of stratum ``name`` for the best submissions."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    top = [r for r in rows if name in r["per_stratum"]][:MAX_STRATUM_AGENTS]
+    values: list[str] = []
+    for r in top:
+        for v in r["per_stratum"][name]:
+            if v not in values:
+                values.append(v)
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.6 * len(values) * max(len(top), 1) / 2 + 2), 3.2))
+    width = 0.8 / max(len(top), 1)
+    for k, r in enumerate(top):
+        groups = r["per_stratum"][name]
+        rates = [
+            groups[v]["solved"] / groups[v]["records"] if v in groups and groups[v]["records"]
+            else 0.0
+            for v in values
+        ]
+        ax.bar([i + k * width for i in range(len(values))], rates, width, label=_label(r))
+    ax.set_xticks([i + 0.4 - width / 2 for i in range(len(values))], values)
+    ax.set_xlabel(name)
+    ax.set_ylabel("solve rate")
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=6)
+    ax.set_title(f"solve rate per {name}")
+    return _png(fig)
+
+
+def plot_budget(rows: list[dict[str, Any]]) -> str | None:
+    """Solved fraction against budget for agents with several budgets (None if there are none)."""
+    by_agent: dict[str, list[tuple[float, float]]] = {}
+    for r in rows:
+        by_agent.setdefault(r["agent"], []).append((float(r["budget_amount"]), r["rate"]))
+    multi = {a: sorted(pts) for a, pts in sorted(by_agent.items())
+             if len({b for b, _ in pts}) > 1}
+    if not multi:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    for agent, pts in multi.items():
+        ax.plot([b for b, _ in pts], [s for _, s in pts], marker="o", label=agent)
+    ax.set_xscale("log")
+    ax.set_xlabel("budget")
+    ax.set_ylabel("solved fraction")
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=7)
+    ax.set_title("solved fraction vs budget")
+    return _png(fig)
+
+
+def render_html(benchmark_id: str, submissions: list[dict[str, Any]]) -> str:
+    """The whole ``index.html`` of a board."""
+    from mathgym.leaderboards.board import format_table, ranked_rows
+
+    rows = ranked_rows(submissions)
+    esc = html.escape
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>mathgym leaderboard: {esc(benchmark_id)}</title>",
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}"
+        "</style></head><body>",
+        f"<h1>Leaderboard: <code>{esc(benchmark_id)}</code></h1>",
+        "<p>Every solution was re-verified and every metric recomputed at submission.</p>",
+    ]
+    if not rows:
+        parts.append("<p>No submissions yet.</p></body></html>")
+        return "\n".join(parts) + "\n"
+    parts.append("<table><tr><th>rank</th><th>agent</th><th>solved/total</th>"
+                 "<th>rate [95% CI]</th><th>budget</th><th>seeds</th><th>date</th></tr>")
+    for line in format_table(rows, markdown=True).splitlines()[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+    parts.append("</table>")
+    parts.append(f'<h2>Solve rate</h2><img alt="solve rate per agent" '
+                 f'src="data:image/png;base64,{plot_rates(rows)}">')
+    strata_names: list[str] = []
+    for r in rows:
+        for name in r["per_stratum"]:
+            if name not in strata_names:
+                strata_names.append(name)
+    for name in strata_names:
+        parts.append(f'<h2>Per {esc(name)}</h2><img alt="solve rate per {esc(name)}" '
+                     f'src="data:image/png;base64,{plot_strata(rows, name)}">')
+    budget_png = plot_budget(rows)
+    if budget_png:
+        parts.append(f'<h2>Budget</h2><img alt="solved fraction against budget" '
+                     f'src="data:image/png;base64,{budget_png}">')
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,95 @@
+"""``mathgym eval``: evaluate an agent on a benchmark; writes OUT/attempts.jsonl and results.json.
+
+Example::
+
+    mathgym eval --benchmark ac/ms1190 --agent greedy --budget 1000000 --seeds 0 1 2 \\
+        --workers 2 --out runs/greedy-ms1190
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def parse_config(pairs: list[str] | None, config_json: str | None) -> dict[str, Any]:
+    """Agent config from ``KEY=VALUE`` pairs (VALUE parsed as JSON, else kept as text)."""
+    config: dict[str, Any] = {}
+    if config_json:
+        try:
+            loaded = json.loads(config_json)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"--config-json is not valid JSON: {err}") from None
+        if not isinstance(loaded, dict):
+            raise ValueError("--config-json must be a JSON object, e.g. '{\"width\": 8}'")
+        config.update(loaded)
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--config {pair!r}: expected KEY=VALUE, e.g. --config width=8")
+        try:
+            config[key] = json.loads(value)
+        except json.JSONDecodeError:
+            config[key] = value
+    return config
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--benchmark", required=True, help="e.g. ac/ms1190 or ac/ms1190@1")
+    parser.add_argument("--agent", required=True, help="agent name (see `mathgym agents`)")
+    parser.add_argument("--config", action="append", metavar="KEY=VALUE",
+                        help="agent config entry (repeatable); VALUE is JSON or text")
+    parser.add_argument("--config-json", help="agent config as one JSON object")
+    parser.add_argument("--budget", type=float, default=None,
+                        help="budget per attempt, in the benchmark's unit (default: its own)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="seeds (default: 0)")
+    parser.add_argument("--workers", type=int, default=1, help="parallel workers (default: 1)")
+    parser.add_argument("--backend", default="multiprocessing",
+                        choices=["multiprocessing", "ray", "inline"], help="parallel backend")
+    parser.add_argument("--ray-address", default=None,
+                        help="connect to this Ray cluster instead of starting a local one")
+    parser.add_argument("--out", required=True, help="output folder (attempts.jsonl, results.json)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue a killed run in --out, skipping finished attempts")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N instances")
+    parser.add_argument("--instances", nargs="+", default=None, metavar="ID",
+                        help="only these instance ids")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from mathgym.harness.results import ResultsError
+    from mathgym.harness.runner import EvalConfig, evaluate
+
+    try:
+        cfg = EvalConfig(
+            benchmark=args.benchmark,
+            agent=args.agent,
+            agent_config=parse_config(args.config, args.config_json),
+            budget=args.budget,
+            seeds=args.seeds,
+            workers=args.workers,
+            backend=args.backend,
+            out=args.out,
+            resume=args.resume,
+            limit=args.limit,
+            instances=args.instances,
+            progress=not args.no_progress,
+            ray_address=args.ray_address,
+        )
+        doc = evaluate(cfg)
+    except (ValueError, ResultsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    m = doc["metrics"]
+    ci = m["solve_rate_ci95"]
+    ci_text = f" (95% CI {ci[0]:.3f}-{ci[1]:.3f})" if ci else ""
+    print(
+        f"{doc['agent']['name']} on {doc['benchmark']['id']}@{doc['benchmark']['version']}: "
+        f"solved {m['solved']}/{m['num_records']} = {m['solve_rate']:.3f}{ci_text}; "
+        f"budget {doc['budget']['amount']:g} {doc['budget']['unit']}; "
+        f"wall {doc['run']['wall_time']:.1f}s -> {args.out}/results.json"
+    )
+    return 0
