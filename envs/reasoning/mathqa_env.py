@@ -91,7 +91,8 @@ class MathQAEnv(gym.Env):
 
     ## Arguments
     ``modules`` (default: all of ``MODULES``), ``difficulty`` (1-5, default 1),
-    ``problem_seed`` (default 0), ``max_attempts`` (default 1: single turn),
+    ``problem_seed`` (default 0), ``problem_index`` (default ``None``: drawn per reset; an int
+    fixes the problem, as benchmarks do), ``max_attempts`` (default 1: single turn),
     ``render_mode`` (``None`` or ``"ansi"``).
 
     ## Version History
@@ -105,6 +106,7 @@ class MathQAEnv(gym.Env):
         modules: Sequence[str] | None = None,
         difficulty: int = 1,
         problem_seed: int = 0,
+        problem_index: int | None = None,
         max_attempts: int = 1,
         render_mode: str | None = None,
     ) -> None:
@@ -124,6 +126,7 @@ class MathQAEnv(gym.Env):
             raise ValueError(f"MathQAEnv: render_mode must be None or 'ansi', got {render_mode!r}")
         self.difficulty = difficulty
         self.problem_seed = int(problem_seed)
+        self.problem_index = None if problem_index is None else int(problem_index)
         self.max_attempts = max_attempts
         self.render_mode = render_mode
         self.observation_space = spaces.Text(
@@ -150,7 +153,7 @@ class MathQAEnv(gym.Env):
         module = options.get("module")
         if module is None:
             module = self.modules[int(self.np_random.integers(len(self.modules)))]
-        index = options.get("index")
+        index = options.get("index", self.problem_index)
         if index is None:
             index = int(self.np_random.integers(2**31))
         self.problem = generate(

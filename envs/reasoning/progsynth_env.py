@@ -107,7 +107,8 @@ class MathProgSynthEnv(gym.Env):
 
     ## Arguments
     ``modules`` (default ``PROGSYNTH_MODULES``), ``difficulty`` (1-5, default 1),
-    ``problem_seed`` (default 0), ``max_nodes`` (default 10), ``question_tokens``
+    ``problem_seed`` (default 0), ``problem_index`` (default ``None``: drawn per reset; an int
+    fixes the problem, as benchmarks do), ``max_nodes`` (default 10), ``question_tokens``
     (default 320), ``render_mode`` (``None`` or ``"ansi"``).
 
     ## Version History
@@ -121,6 +122,7 @@ class MathProgSynthEnv(gym.Env):
         modules: Sequence[str] | None = None,
         difficulty: int = 1,
         problem_seed: int = 0,
+        problem_index: int | None = None,
         max_nodes: int = 10,
         question_tokens: int = 320,
         render_mode: str | None = None,
@@ -142,6 +144,7 @@ class MathProgSynthEnv(gym.Env):
             raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
         self.difficulty = difficulty
         self.problem_seed = int(problem_seed)
+        self.problem_index = None if problem_index is None else int(problem_index)
         self.max_nodes = max_nodes
         self.question_tokens = int(question_tokens)
         self.render_mode = render_mode
@@ -170,7 +173,7 @@ class MathProgSynthEnv(gym.Env):
             module = self.modules[int(self.np_random.integers(len(self.modules)))]
         elif module not in PROGSYNTH_MODULES:
             raise ValueError(f"module {module!r} is not in PROGSYNTH_MODULES")
-        index = options.get("index")
+        index = options.get("index", self.problem_index)
         if index is None:
             index = int(self.np_random.integers(2**31))
         self.problem = generate(

@@ -1,0 +1,178 @@
+"""Harness benchmarks of the reasoning family (``mathgym.envs.reasoning.benchmarks``).
+
+- ``reasoning/mathqa-l1`` ... ``-l5``: every module, 50 problems each (fixed seed), at one
+  difficulty level. Certificate = the answer text; verified by regenerating the problem from
+  ``(module, difficulty, seed, index)`` and requiring ``score(answer, problem) == 1``.
+- ``reasoning/progsynth-l1``: every program-synthesis module, 20 problems each, level 1.
+  Certificate = the action sequence; verified by rebuilding the graph from scratch (every
+  action must be allowed by the type mask), evaluating it and scoring its value.
+- ``reasoning/mathqa-quick`` and ``reasoning/progsynth-quick`` (tag ``quick``): small subsets
+  the demo runs.
+
+Instance data holds the question text and a SHA-256 of the reference answer, so the content
+hash changes whenever a generator's output does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from mathgym.harness.benchmark import Benchmark, Instance, Verdict
+
+#: Problem stream of every benchmark (the ``seed`` of ``generate``).
+BENCHMARK_SEED = 20250
+#: Problems per module in ``mathqa-l*`` and ``progsynth-l1``.
+MATHQA_PER_MODULE = 50
+PROGSYNTH_PER_MODULE = 20
+
+
+def _instances(modules: Sequence[str], difficulty: int, per_module: int) -> list[Instance]:
+    from mathgym.envs.reasoning import generate
+
+    out = []
+    for module in modules:
+        for index in range(per_module):
+            p = generate(module, difficulty, BENCHMARK_SEED, index)
+            out.append(
+                Instance(
+                    id=f"{module}/{index:03d}",
+                    data={
+                        "module": module,
+                        "difficulty": difficulty,
+                        "seed": BENCHMARK_SEED,
+                        "index": index,
+                        "question": p.question,
+                        "answer_type": p.answer_type,
+                        "spec": dict(p.spec),
+                        "answer_sha256": hashlib.sha256(p.answer.encode()).hexdigest(),
+                    },
+                    strata={"category": module.split("__")[0], "module": module},
+                )
+            )
+    return out
+
+
+def instance_problem(instance: Instance):
+    """Regenerate the problem of an instance and check it still matches the benchmark."""
+    from mathgym.envs.reasoning import generate
+
+    d = instance.data
+    p = generate(d["module"], d["difficulty"], d["seed"], d["index"])
+    if p.question != d["question"]:
+        raise ValueError(f"{instance.id}: the generator no longer produces this question")
+    return p
+
+
+def _env_kwargs(instance: Instance) -> dict[str, Any]:
+    d = instance.data
+    return {
+        "modules": [d["module"]],
+        "difficulty": d["difficulty"],
+        "problem_seed": d["seed"],
+        "problem_index": d["index"],
+    }
+
+
+def verify_answer(instance: Instance, certificate: Any) -> Verdict:
+    """MathQA certificate: the answer text must score exactly 1."""
+    from mathgym.verifiers.math import score
+
+    if not isinstance(certificate, str):
+        return Verdict(False, f"certificate must be the answer text, got {type(certificate)}")
+    s = score(certificate, instance_problem(instance))
+    return Verdict(True) if s >= 1.0 else Verdict(False, f"score {s} for {certificate[:80]!r}")
+
+
+def verify_program(instance: Instance, certificate: Any) -> Verdict:
+    """ProgSynth certificate: action ids; rebuilt, type-checked, evaluated and scored."""
+    from mathgym.envs.reasoning.progsynth_graph import GraphBuilder
+    from mathgym.verifiers.math import score
+
+    if not isinstance(certificate, list) or not all(
+        isinstance(a, int) and not isinstance(a, bool) for a in certificate
+    ):
+        return Verdict(False, "certificate must be a list of action ids (ints)")
+    problem = instance_problem(instance)
+    builder = GraphBuilder(problem, max_nodes=instance.data["max_nodes"])
+    for k, a in enumerate(certificate):
+        if builder.complete:
+            return Verdict(False, f"actions after the graph was complete (position {k})")
+        try:
+            builder.apply(a)
+        except ValueError as err:
+            return Verdict(False, f"action {k}: {err}")
+    if not builder.complete:
+        return Verdict(False, "the graph is incomplete")
+    text = builder.answer()
+    if text is None:
+        return Verdict(False, "the graph does not evaluate")
+    s = score(text, problem)
+    return Verdict(True) if s >= 1.0 else Verdict(False, f"graph value {text!r} scores {s}")
+
+
+def mathqa_benchmark(difficulty: int, *, quick: bool = False) -> Benchmark:
+    from mathgym.envs.reasoning import MODULES
+
+    per_module = 2 if quick else MATHQA_PER_MODULE
+    name = "mathqa-quick" if quick else f"mathqa-l{difficulty}"
+    return Benchmark(
+        id=f"reasoning/{name}",
+        version=1,
+        description=(
+            f"All {len(MODULES)} reasoning modules, {per_module} problems each at difficulty "
+            f"{difficulty} (seed {BENCHMARK_SEED}). Certificate: the answer text, which must "
+            "score 1 with mathgym.verifiers.math. Budget: samples (answers submitted)."
+        ),
+        instances=_instances(MODULES, difficulty, per_module),
+        budget_unit="samples",
+        default_budget=1,
+        env_id="mathgym/MathQA-v0",
+        env_kwargs=_env_kwargs,
+        verify=verify_answer,
+        strata=("category", "module"),
+        tags=("quick",) if quick else (),
+    )
+
+
+def progsynth_benchmark(difficulty: int = 1, *, quick: bool = False,
+                        max_nodes: int = 10) -> Benchmark:
+    from mathgym.envs.reasoning.progsynth_env import PROGSYNTH_MODULES
+
+    per_module = 1 if quick else PROGSYNTH_PER_MODULE
+    name = "progsynth-quick" if quick else f"progsynth-l{difficulty}"
+    instances = [
+        Instance(i.id, {**i.data, "max_nodes": max_nodes}, i.strata)
+        for i in _instances(PROGSYNTH_MODULES, difficulty, per_module)
+    ]
+    return Benchmark(
+        id=f"reasoning/{name}",
+        version=1,
+        description=(
+            f"{len(PROGSYNTH_MODULES)} program-synthesis modules, {per_module} problems each at "
+            f"difficulty {difficulty}, graphs of at most {max_nodes} nodes. Certificate: the "
+            "action sequence, rebuilt under the type mask and scored. Budget: env steps "
+            "(one per node added, over all episodes)."
+        ),
+        instances=instances,
+        budget_unit="env_steps",
+        default_budget=2000,
+        env_id="mathgym/MathProgSynth-v0",
+        env_kwargs=lambda inst: {**_env_kwargs(inst), "max_nodes": inst.data["max_nodes"]},
+        verify=verify_program,
+        strata=("category", "module"),
+        tags=("quick",) if quick else (),
+    )
+
+
+def _level(d: int) -> Callable[[], Benchmark]:
+    return lambda: mathqa_benchmark(d)
+
+
+BENCHMARKS: dict[str, Callable[[], Benchmark]] = {
+    **{f"reasoning/mathqa-l{d}": _level(d) for d in range(1, 6)},
+    "reasoning/mathqa-quick": lambda: mathqa_benchmark(1, quick=True),
+    "reasoning/progsynth-l1": lambda: progsynth_benchmark(1),
+    "reasoning/progsynth-quick": lambda: progsynth_benchmark(1, quick=True),
+}
