@@ -7,6 +7,7 @@ folder on ``PYTHONPATH``), so worker processes, subprocesses and Ray see it like
 
 from __future__ import annotations
 
+import os
 import time
 
 import gymnasium as gym
@@ -111,3 +112,18 @@ class ToyWalker(Agent):
 
 BENCHMARKS = {"toy/count": toy_count}
 AGENTS = {"toy-walker": ToyWalker}
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def activate(monkeypatch) -> None:
+    """Make this module a registry plug-in for the current test and its subprocesses."""
+    monkeypatch.setenv("MATHGYM_EXTRA_MODULES", "harness_toy_plugin")
+    parts = [HERE, *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(dict.fromkeys(parts)))
+
+
+def strip_timing(records):
+    """Records without wall-clock fields, for comparisons across runs and backends."""
+    return [{k: v for k, v in r.items() if k != "wall_time"} for r in records]
