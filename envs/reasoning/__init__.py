@@ -7,9 +7,21 @@ seed, index)`` returns a :class:`mathgym.types.Problem`, a pure function of its 
 
 from __future__ import annotations
 
+from mathgym.envs.reasoning.curriculum import Curriculum
+from mathgym.envs.reasoning.interop import compute_score, to_rows, trl_reward, write_jsonl
 from mathgym.envs.reasoning.registry import DIFFICULTIES, generate, module_infos
 
 #: Every module name, sorted.
 MODULES: tuple[str, ...] = tuple(module_infos())
 
-__all__ = ["DIFFICULTIES", "MODULES", "generate", "module_infos"]
+__all__ = [
+    "DIFFICULTIES",
+    "MODULES",
+    "Curriculum",
+    "compute_score",
+    "generate",
+    "module_infos",
+    "to_rows",
+    "trl_reward",
+    "write_jsonl",
+]
