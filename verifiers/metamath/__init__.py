@@ -1,0 +1,1 @@
+"""Metamath: our own parser and proof kernel for .mm databases (set.mm)."""
