@@ -6,10 +6,12 @@
 ('x : Unit\\n⊢ Int',)
 
 Lean's own errors are returned as values (:class:`ErrorResponse`, or ``messages`` of severity
-``error``). When the backend fails (timeout, dead process, malformed output, replay mismatch)
-the client restarts the transport, bumps :attr:`LeanClient.generation` - every env and proof
-state id handed out before is now void - and re-raises the
-:class:`~mathgym.envs.lean.errors.LeanBackendError`.
+``error``). When the backend fails (timeout, dead process, malformed output) the client
+restarts the transport, bumps :attr:`LeanClient.generation` - every env and proof state id
+handed out before is now void - and re-raises the
+:class:`~mathgym.envs.lean.errors.LeanBackendError`. A
+:class:`~mathgym.envs.lean.errors.ReplayMismatchError` (a request the recording lacks) is
+re-raised without a restart: the replayed session is still consistent.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mathgym.envs.lean.errors import LeanBackendError
+from mathgym.envs.lean.errors import LeanBackendError, ReplayMismatchError
 from mathgym.envs.lean.protocol import (
     CommandResponse,
     ErrorResponse,
@@ -57,6 +59,8 @@ class LeanClient:
         try:
             raw = self.transport.request(request, self.timeout if timeout is None else timeout)
             return parse_response(raw)
+        except ReplayMismatchError:
+            raise  # the recording lacks this request; the replayed session itself is intact
         except LeanBackendError:
             self.failures += 1
             self.restart()

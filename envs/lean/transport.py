@@ -257,8 +257,9 @@ class ReplayTransport:
     one), which lets an agent skip recorded dead ends; the recorded ids stay consistent
     because every id a response hands out is a recorded one. Requests are compared as JSON
     objects (key order and whitespace do not matter). An unrecorded request raises
-    :class:`ReplayMismatchError` naming the request index and the expected and actual
-    requests. :meth:`restart` rewinds to the start of the recording.
+    :class:`ReplayMismatchError` naming the request index (in the recording when ordered, in
+    this session otherwise) and the expected and actual requests; it consumes nothing, so the
+    session can go on with a recorded request. :meth:`restart` rewinds to the start.
     """
 
     def __init__(self, transcript: Transcript | str | Path, ordered: bool = True) -> None:
@@ -278,7 +279,6 @@ class ReplayTransport:
 
     def request(self, req: Mapping[str, Any], timeout: float | None = None) -> dict[str, Any]:
         """The recorded response to ``req``; :class:`ReplayMismatchError` if none fits."""
-        index = self.sent
         self.sent += 1
         actual = dict(req)
         name = self.transcript.name
@@ -286,16 +286,16 @@ class ReplayTransport:
         if self.ordered:
             if self._cursor >= len(recorded):
                 raise ReplayMismatchError(
-                    f"replay of {name!r}: request {index} is past the end of the recording "
-                    f"({len(recorded)} requests); actual request: {_short(actual)}",
-                    index=index, expected=None, actual=actual,
+                    f"replay of {name!r}: request {self._cursor} is past the end of the "
+                    f"recording ({len(recorded)} requests); actual request: {_short(actual)}",
+                    index=self._cursor, expected=None, actual=actual,
                 )
             expected = recorded[self._cursor]
             if expected != actual:
                 raise ReplayMismatchError(
-                    f"replay of {name!r}: request {index} differs from the recording; "
+                    f"replay of {name!r}: request {self._cursor} differs from the recording; "
                     f"expected {_short(expected)}, actual {_short(actual)}",
-                    index=index, expected=expected, actual=actual,
+                    index=self._cursor, expected=expected, actual=actual,
                 )
             self._used[self._cursor] = True
             self._cursor += 1
@@ -305,10 +305,12 @@ class ReplayTransport:
                 self._used[i] = True
                 return dict(self.transcript.responses[i])
         unused = [rec for i, rec in enumerate(recorded) if not self._used[i]]
+        answered = len(recorded) - len(unused)
         raise ReplayMismatchError(
-            f"replay of {name!r}: request {index} is not among the unused recorded requests; "
-            f"actual {_short(actual)}, unused recorded: {_short(unused)}",
-            index=index, expected=unused[0] if unused else None, actual=actual,
+            f"replay of {name!r}: request {answered} (after {answered} answered) is not among "
+            f"the unused recorded requests; actual {_short(actual)}, unused recorded: "
+            f"{_short(unused)}",
+            index=answered, expected=unused[0] if unused else None, actual=actual,
         )
 
     def restart(self) -> None:
