@@ -8,7 +8,7 @@ seed, index)`` returns a :class:`mathgym.types.Problem`, a pure function of its 
 from __future__ import annotations
 
 from mathgym.envs.reasoning.curriculum import Curriculum
-from mathgym.envs.reasoning.interop import compute_score, to_rows, trl_reward, write_jsonl
+from mathgym.envs.reasoning.interop import to_rows, write_jsonl
 from mathgym.envs.reasoning.registry import DIFFICULTIES, generate, module_infos
 
 #: Every module name, sorted.
@@ -18,10 +18,8 @@ __all__ = [
     "DIFFICULTIES",
     "MODULES",
     "Curriculum",
-    "compute_score",
     "generate",
     "module_infos",
     "to_rows",
-    "trl_reward",
     "write_jsonl",
 ]

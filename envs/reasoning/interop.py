@@ -1,14 +1,10 @@
-"""Interop with LLM training stacks: JSONL datasets and reward adapters.
+"""Interop with LLM training stacks: prompt/answer/metadata rows as JSONL.
 
-- :func:`to_rows` / :func:`write_jsonl`: prompt/answer/metadata rows with the same columns in
-  every row (``spec`` is a JSON string because its keys vary by answer type), loadable with
-  ``datasets.load_dataset("json", data_files=...)``.
-- :func:`trl_reward`: TRL's ``reward_funcs`` signature ``(completions, **columns) -> list[float]``
-  (reads the ``answer``, ``answer_type`` and ``spec`` columns of :func:`to_rows`).
-- :func:`compute_score`: verl's ``compute_score(data_source, solution_str, ground_truth,
-  extra_info)``; ``extra_info`` carries ``answer_type`` and ``spec``.
-
-Both adapters score through ``mathgym.verifiers.math.score``; completions are parsed, never run.
+:func:`to_rows` / :func:`write_jsonl` produce rows with the same columns in every row
+(``spec`` is a JSON string because its keys vary by answer type), loadable with
+``datasets.load_dataset("json", data_files=...)``. The reward adapters that consume these
+columns live with the verifier: ``mathgym.verifiers.math.trl_reward`` (TRL ``reward_funcs``)
+and ``mathgym.verifiers.math.compute_score`` (verl).
 """
 
 from __future__ import annotations
@@ -20,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from mathgym.envs.reasoning.registry import generate, module_infos
-
-from mathgym.types import ANSWER_TYPES, Problem
 
 #: Default prompt: the question plus the answer-format convention the verifier extracts.
 DEFAULT_TEMPLATE = "{question}\nGive the final answer inside \\boxed{{}}."
@@ -74,60 +68,3 @@ def write_jsonl(rows: Iterable[Mapping[str, Any]], path: str | os.PathLike[str])
             f.write(json.dumps(row, sort_keys=False, ensure_ascii=False) + "\n")
     os.replace(tmp, path)
     return path
-
-
-def reference_problem(answer: str, answer_type: str, spec: Any = None) -> Problem:
-    """A :class:`Problem` carrying only what the verifier needs: answer, type and spec."""
-    if answer_type not in ANSWER_TYPES:
-        raise ValueError(f"answer_type {answer_type!r} is not one of {ANSWER_TYPES}")
-    if isinstance(spec, str):
-        spec = json.loads(spec) if spec else {}
-    return Problem(
-        module="external", difficulty=1, seed=0, index=0, question="",
-        answer=str(answer), answer_type=answer_type, spec=dict(spec or {}),
-    )
-
-
-def _completion_text(completion: Any) -> str:
-    """TRL passes strings, or chat messages (``[{"role", "content"}, ...]``): take the last."""
-    if isinstance(completion, str):
-        return completion
-    if isinstance(completion, list) and completion and isinstance(completion[-1], Mapping):
-        return str(completion[-1].get("content", ""))
-    raise ValueError(
-        f"completion must be a string or a list of chat messages, got {type(completion).__name__}"
-    )
-
-
-def trl_reward(completions: Sequence[Any], **columns: Any) -> list[float]:
-    """TRL ``reward_funcs`` entry: one score per completion, from the dataset's columns."""
-    from mathgym.verifiers.math import score
-
-    for key in ("answer", "answer_type"):
-        if key not in columns:
-            raise ValueError(
-                f"trl_reward needs the dataset column {key!r} (rows from to_rows() have it)"
-            )
-    specs = columns.get("spec") or [None] * len(completions)
-    return [
-        float(score(_completion_text(c), reference_problem(a, t, s)))
-        for c, a, t, s in zip(
-            completions, columns["answer"], columns["answer_type"], specs, strict=True
-        )
-    ]
-
-
-def compute_score(
-    data_source: str, solution_str: str, ground_truth: str, extra_info: Mapping | None = None
-) -> float:
-    """verl ``compute_score``: ``extra_info`` must hold ``answer_type`` (and ``spec`` if any)."""
-    from mathgym.verifiers.math import score
-
-    info = dict(extra_info or {})
-    if "answer_type" not in info:
-        raise ValueError(
-            "compute_score needs extra_info['answer_type'] (and extra_info['spec'] for types "
-            "with parameters); put the to_rows() columns into verl's extra_info"
-        )
-    return float(score(solution_str, reference_problem(ground_truth, info["answer_type"],
-                                                       info.get("spec"))))

@@ -39,22 +39,31 @@ def expected_form(problem: Problem) -> str:
     return _TYPE_NOUN[problem.answer_type].format(**{"base": problem.spec.get("base", "")})
 
 
-def critique(answer_text: str, problem: Problem) -> str:
-    """Short typed feedback on a wrong answer: the verifier's own, else the expected form.
+def judge(answer_text: str, problem: Problem) -> tuple[float, str]:
+    """``(score, feedback)`` of one answer with a single verifier call.
 
+    The feedback is the verifier's typed critique (``check_problem(...).reason``, e.g. "expected an
+    integer") when it says more than "incorrect", else "incorrect; expected <declared form>".
     It never reveals the reference answer.
     """
     from mathgym.verifiers import math as verifier
 
-    explain = getattr(verifier, "critique", None)
-    if callable(explain):
-        try:
-            text = explain(answer_text, problem)
-        except Exception:  # feedback must never break an episode
-            text = None
-        if text:
-            return str(text)
-    return f"incorrect; expected {expected_form(problem)}"
+    check = getattr(verifier, "check_problem", None)
+    if callable(check):
+        verdict = check(answer_text, problem)
+        value, reason = float(verdict.score), str(getattr(verdict, "reason", "") or "")
+    else:  # the documented minimum API
+        value, reason = float(verifier.score(answer_text, problem)), ""
+    if value >= 1.0:
+        return value, "correct"
+    if reason and reason not in ("correct", "incorrect"):
+        return value, reason
+    return value, f"incorrect; expected {expected_form(problem)}"
+
+
+def critique(answer_text: str, problem: Problem) -> str:
+    """Short typed feedback on an answer (see :func:`judge`)."""
+    return judge(answer_text, problem)[1]
 
 
 class MathQAEnv(gym.Env):
@@ -120,8 +129,10 @@ class MathQAEnv(gym.Env):
             )
         if difficulty not in DIFFICULTIES:
             raise ValueError(f"MathQAEnv: difficulty must be in {DIFFICULTIES}, got {difficulty}")
-        if not isinstance(max_attempts, int) or max_attempts < 1:
-            raise ValueError(f"MathQAEnv: max_attempts must be an int >= 1, got {max_attempts!r}")
+        if not isinstance(max_attempts, int) or not 1 <= max_attempts <= 16:
+            raise ValueError(
+                f"MathQAEnv: max_attempts must be an int in 1..16, got {max_attempts!r}"
+            )
         if render_mode not in (None, "ansi"):
             raise ValueError(f"MathQAEnv: render_mode must be None or 'ansi', got {render_mode!r}")
         self.difficulty = difficulty
@@ -177,9 +188,7 @@ class MathQAEnv(gym.Env):
                 f"MathQAEnv.step: the action must be the answer text (str), got "
                 f"{type(action).__name__}"
             )
-        from mathgym.verifiers.math import score
-
-        reward = float(score(action, self.problem))
+        reward, feedback = judge(action, self.problem)
         self._attempts += 1
         solved = reward >= 1.0
         terminated = solved or self._attempts >= self.max_attempts
@@ -187,7 +196,6 @@ class MathQAEnv(gym.Env):
         info = self._info()
         info["solved"] = solved
         if not terminated:
-            feedback = critique(action, self.problem)
             line = f"Attempt {self._attempts} of {self.max_attempts}: {feedback}"
             line = "".join(c if c in CHARSET else "?" for c in line)[:200]
             self._observation = f"{self._observation}\n{line}"
