@@ -71,10 +71,11 @@ def _digest() -> str:
 
 
 def test_identical_across_processes_and_hash_seeds():
+    here = os.path.dirname(__file__)
     script = (
-        "import sys; sys.path.insert(0, %r)\n"
+        f"import sys; sys.path.insert(0, {here!r})\n"
         "from test_reasoning_generators import _digest\nprint(_digest())\n"
-    ) % os.path.dirname(__file__)
+    )
     outs = []
     for hash_seed in ("0", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
