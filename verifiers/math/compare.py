@@ -1,0 +1,538 @@
+"""Comparison by declared answer type. :func:`check_local` is one check, in *this* process.
+
+``check_local`` has no timeout of its own: the public API (``mathgym.verifiers.math.check``)
+runs it inside a worker process with a hard timeout. Call it directly only inside such a
+sandbox, or to measure warm-worker speed.
+
+Rules per answer type (``mathgym.types.ANSWER_TYPES``); "number" means an exact value:
+
+=================  ===========================================================================
+integer            the answer is a number equal to the reference (``6/2`` and ``3.0`` are 3);
+                   a non-integer is ``wrong_type`` ("expected an integer")
+rational           exact Rational equality (``2/6`` == ``1/3``, ``0.5`` == ``1/2``)
+decimal            ``|answer - reference| <= spec["tolerance"]`` (a rational string such as
+                   ``"1/100"`` or ``"0.005"``), exactly; nothing looser
+expression         ``equivalence.expressions_equal`` (proof first, seeded points as fallback)
+equation           same solution set (``equivalence.equations_equal``); ``expr`` alone means
+                   ``expr = 0``
+solution           the same value for every variable of the reference (``x = 3, y = -1`` in any
+                   order), or bare values ``(3, -1)`` in ``spec["variables"]`` order
+list               same length, element-wise equal under ``spec["element_type"]``
+unordered_list     equal as multisets under ``spec["element_type"]``
+set                equal as sets (duplicates ignored) under ``spec["element_type"]``
+boolean            True/False, yes/no (any case)
+base_n             same integer value in base ``spec["base"]`` (2..36): digits any case,
+                   optional sign, ``0x``/``0o``/``0b`` prefix or ``_{base}`` subscript that
+                   matches the base; leading zeros allowed
+=================  ===========================================================================
+
+For integer, rational and decimal answers (and list elements of those types) the assignment
+form ``x = 3`` is read as ``3``; for expressions ``y = 2x + 1`` is read as ``2x + 1`` when
+``y`` does not occur on the right. ``element_type`` defaults to ``expression`` (which compares
+numbers exactly too).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+from mathgym.verifiers.math.extract import ExtractionError, extract_answer
+from mathgym.verifiers.math.limits import MAX_BASE_N_DIGITS, MAX_ITEMS
+from mathgym.verifiers.math.verdict import CORRECT, INCORRECT, Verdict, fail
+
+from mathgym.types import ANSWER_TYPES
+
+#: Element types a list/unordered_list/set may declare.
+ELEMENT_TYPES: tuple[str, ...] = ("integer", "rational", "decimal", "expression", "boolean",
+                                  "base_n")
+CONTAINER_TYPES: tuple[str, ...] = ("list", "unordered_list", "set")
+_NAME = re.compile(r"[A-Za-z]+")
+_LITERAL = re.compile(r"[+-]?[0-9]{1,50}(?:/[1-9][0-9]{0,49})?")
+
+
+class WrongType(ValueError):
+    """The answer is well-formed but not of the declared type (e.g. a list for an integer)."""
+
+
+class Incorrect(ValueError):
+    """The answer has the right type and a different value; the message is the critique."""
+
+
+def validate_problem(reference: str, answer_type: str, spec: Mapping | str | None) -> dict:
+    """Check the caller's (reference, answer_type, spec) and return spec as a plain dict.
+
+    Raises ValueError naming what is wrong and how to fix it. Light: no sympy import.
+    """
+    if not isinstance(reference, str):
+        raise ValueError(f"reference answer must be a str, got {type(reference).__name__}")
+    if answer_type not in ANSWER_TYPES:
+        raise ValueError(f"unknown answer_type {answer_type!r}; expected one of {ANSWER_TYPES}")
+    if spec is None:
+        spec = {}
+    elif isinstance(spec, str):
+        try:
+            spec = json.loads(spec) if spec.strip() else {}
+        except json.JSONDecodeError as e:
+            raise ValueError(f"spec is a str but not JSON ({e}); pass a dict") from e
+    if not isinstance(spec, Mapping):
+        raise ValueError(f"spec must be a mapping, got {type(spec).__name__}")
+    out = dict(spec)
+    variables = out.get("variables", ())
+    if isinstance(variables, str) or not all(
+        isinstance(v, str) and _NAME.fullmatch(v) for v in variables
+    ):
+        raise ValueError(
+            f"spec['variables'] must be a list of ASCII letter names, got {variables!r}"
+        )
+    out["variables"] = list(variables)
+    kind = answer_type
+    if answer_type in CONTAINER_TYPES:
+        kind = out.setdefault("element_type", "expression")
+        if kind not in ELEMENT_TYPES:
+            raise ValueError(
+                f"spec['element_type'] {kind!r} is not one of {ELEMENT_TYPES}"
+            )
+    if kind == "decimal":
+        tol = out.get("tolerance")
+        if isinstance(tol, bool) or not isinstance(tol, (str, int)):
+            raise ValueError(
+                "decimal answers need spec['tolerance'] as a rational string such as '1/100' "
+                f"(floats are inexact), got {tol!r}"
+            )
+        out["tolerance"] = str(tol)
+    if kind == "base_n":
+        base = out.get("base")
+        if isinstance(base, bool) or not isinstance(base, int) or not 2 <= base <= 36:
+            raise ValueError(f"base_n answers need spec['base'] an int in 2..36, got {base!r}")
+    try:
+        json.dumps(out)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"spec must be JSON-ready (str, int, list, dict): {e}") from e
+    return out
+
+
+# -- parsing by type ------------------------------------------------------------------------
+
+def _parse(text: str, spec: dict) -> Any:
+    from mathgym.verifiers.math.grammar import parse
+
+    return parse(text, spec["variables"])
+
+
+def _unwrap(value: Any) -> Any:
+    """``(v)``/``{v}`` -> v; ``x = v`` -> v (assignment form of a single value)."""
+    from mathgym.verifiers.math.grammar import Items, Relation
+
+    while True:
+        if isinstance(value, Items) and value.bracket in "({" and len(value.items) == 1:
+            value = value.items[0]
+        elif isinstance(value, Relation) and value.lhs.is_Symbol:
+            value = value.rhs
+        else:
+            return value
+
+
+def _describe(value: Any) -> str:
+    from mathgym.verifiers.math.grammar import Items, Relation, Truth
+
+    if isinstance(value, Items):
+        return "a list"
+    if isinstance(value, Relation):
+        return "an equation"
+    if isinstance(value, Truth):
+        return "a boolean"
+    if getattr(value, "free_symbols", None):
+        names = ", ".join(sorted(s.name for s in value.free_symbols))
+        return f"an expression in {names}"
+    return "a number"
+
+
+def _exact_rational(v: Any) -> Any:
+    """``v`` as a sympy Rational when it is an exact rational number, else None."""
+    from sympy import Expr
+
+    if not isinstance(v, Expr) or v.free_symbols:
+        return None
+    if v.is_Rational:
+        return v
+    if v.is_number:
+        w = v.expand()
+        if w.is_Rational:
+            return w
+    return None
+
+
+def _number(value: Any, kind: str) -> Any:
+    from sympy import Expr
+
+    v = _unwrap(value)
+    expected = {"integer": "an integer", "rational": "a rational number",
+                "decimal": "a number"}[kind]
+    if not isinstance(v, Expr) or v.free_symbols:
+        raise WrongType(f"expected {expected}, got {_describe(v)}")
+    if kind == "decimal":
+        if v.is_Rational:
+            return v
+        if v.is_number and v.is_extended_real is not False:
+            return v
+        raise WrongType("expected a real number")
+    r = _exact_rational(v)
+    if r is None or (kind == "integer" and not r.is_Integer):
+        raise WrongType(f"expected {expected}")
+    return r
+
+
+def _expression(value: Any) -> Any:
+    from mathgym.verifiers.math.grammar import Items, Relation
+    from sympy import Expr
+
+    v = value
+    while True:
+        if isinstance(v, Items) and v.bracket in "({" and len(v.items) == 1:
+            v = v.items[0]
+        elif isinstance(v, Relation) and v.lhs.is_Symbol and v.lhs not in v.rhs.free_symbols:
+            v = v.rhs
+        else:
+            break
+    if not isinstance(v, Expr):
+        raise WrongType(f"expected an expression, got {_describe(v)}")
+    return v
+
+
+def _boolean(value: Any) -> bool:
+    from mathgym.verifiers.math.grammar import Truth
+
+    v = _unwrap(value)
+    if not isinstance(v, Truth):
+        raise WrongType("expected True or False")
+    return v.value
+
+
+_SUBSCRIPT = re.compile(r"^\(?(?P<body>[^()_]*)\)?_\{?(?P<base>[0-9]{1,2})\}?$")
+_TEXT_WRAP = re.compile(r"^\\(?:text|mathrm|texttt|mathtt)\{(?P<body>[^{}]*)\}$")
+_PREFIX = {"0x": 16, "0o": 8, "0b": 2}
+
+
+def base_n_value(text: str, base: int) -> int:
+    """Integer value of a base-``base`` numeral such as ``ff``, ``-1011``, ``0x1F``, ``101_2``."""
+    s = text.strip()
+    m = _TEXT_WRAP.match(s)
+    if m:
+        s = m.group("body").strip()
+    m = _SUBSCRIPT.match(s)
+    if m:
+        if int(m.group("base")) != base:
+            raise WrongType(f"expected a base-{base} numeral, got base {m.group('base')}")
+        s = m.group("body").strip()
+    sign = 1
+    if s[:1] in ("-", "\u2212", "+"):
+        sign = -1 if s[0] != "+" else 1
+        s = s[1:].strip()
+    prefix = s[:2].lower()
+    if prefix in _PREFIX and len(s) > 2:
+        if _PREFIX[prefix] != base:
+            raise WrongType(f"expected a base-{base} numeral, got prefix {s[:2]!r}")
+        s = s[2:]
+    if not s:
+        from mathgym.verifiers.math.tokens import ParseError
+
+        raise ParseError("empty numeral")
+    if len(s) > MAX_BASE_N_DIGITS:
+        from mathgym.verifiers.math.tokens import LimitError
+
+        raise LimitError(f"numeral has more than {MAX_BASE_N_DIGITS} digits")
+    for i, ch in enumerate(s):
+        if not (ch.isascii() and ch.isalnum()) or int(ch, 36) >= base:
+            raise WrongType(f"{ch!r} at position {i} is not a base-{base} digit")
+    return sign * int(s, base)
+
+
+def _split_items(text: str) -> list[str]:
+    """Items of a bracketed or bare comma list, for element types outside the grammar."""
+    s = text.strip()
+    pairs = {"[": "]", "(": ")", "{": "}"}
+    if s.startswith("\\{") and s.endswith("\\}"):
+        s = s[2:-2]
+    elif s[:1] in pairs and s.endswith(pairs[s[0]]):
+        s = s[1:-1]
+    s = s.strip()
+    if not s:
+        return []
+    parts = [p.strip() for p in s.split(",")]
+    if len(parts) > MAX_ITEMS:
+        from mathgym.verifiers.math.tokens import LimitError
+
+        raise LimitError(f"more than {MAX_ITEMS} items")
+    return parts
+
+
+def _scalar(text_or_value: Any, kind: str, spec: dict, parsed: bool) -> Any:
+    """Canonical value of one scalar of type ``kind`` from text (or an already parsed value)."""
+    if kind == "base_n":
+        return base_n_value(text_or_value, spec["base"])
+    value = text_or_value if parsed else _parse(text_or_value, spec)
+    if kind in ("integer", "rational", "decimal"):
+        return _number(value, kind)
+    if kind == "expression":
+        return _expression(value)
+    if kind == "boolean":
+        return _boolean(value)
+    raise AssertionError(kind)
+
+
+def _container(text: str, spec: dict) -> list:
+    from mathgym.verifiers.math.grammar import Items
+
+    kind = spec["element_type"]
+    if kind == "base_n":
+        return [base_n_value(p, spec["base"]) for p in _split_items(text)]
+    value = _parse(text, spec)
+    items = list(value.items) if isinstance(value, Items) else [value]
+    if len(items) == 1 and isinstance(items[0], Items):
+        items = list(items[0].items)  # [[1, 2]] or ([1, 2])
+    out = []
+    for k, item in enumerate(items):
+        try:
+            out.append(_scalar(item, kind, spec, parsed=True))
+        except WrongType as e:
+            raise WrongType(f"item {k + 1}: {e}") from None
+    return out
+
+
+def _assignments(value: Any, spec: dict, order: list) -> dict:
+    """``{symbol: value}`` from ``x = 3, y = -1`` or bare values in ``order``."""
+    from mathgym.verifiers.math.grammar import Items, Relation
+    from sympy import Expr
+
+    items = list(value.items) if isinstance(value, Items) else [value]
+    if len(items) == 1 and isinstance(items[0], Items):
+        items = list(items[0].items)
+    if all(isinstance(i, Relation) for i in items):
+        out: dict = {}
+        for rel in items:
+            if not rel.lhs.is_Symbol:
+                raise WrongType("expected assignments like x = 3")
+            if rel.lhs in out:
+                raise Incorrect(f"{rel.lhs.name} is assigned twice")
+            out[rel.lhs] = rel.rhs
+        return out
+    if all(isinstance(i, Expr) for i in items):
+        if len(items) != len(order):
+            raise Incorrect("wrong number of values")
+        return dict(zip(order, items, strict=True))
+    raise WrongType("expected assignments like x = 3, y = -1")
+
+
+def _equation(value: Any) -> tuple:
+    from mathgym.verifiers.math.grammar import Items, Relation
+    from sympy import Expr, S
+
+    if isinstance(value, Items) and value.bracket in "({" and len(value.items) == 1:
+        value = value.items[0]
+    if isinstance(value, Relation):
+        return value.lhs, value.rhs
+    if isinstance(value, Expr):
+        return value, S.Zero
+    raise WrongType(f"expected one equation, got {_describe(value)}")
+
+
+def _value(text: str, answer_type: str, spec: dict, reference: Any = None) -> Any:
+    """Canonical value of ``text`` for ``answer_type`` (``reference`` given for answers)."""
+    if answer_type in CONTAINER_TYPES:
+        return _container(text, spec)
+    if answer_type == "equation":
+        return _equation(_parse(text, spec))
+    if answer_type == "solution":
+        value = _parse(text, spec)
+        if reference is None:
+            order = None
+        else:
+            from sympy import Symbol
+
+            names = spec["variables"] or [s.name for s in reference]
+            order = [Symbol(n) for n in names]
+        if reference is None:
+            ref = _assignments(value, spec, [])
+            if not ref:
+                raise WrongType("empty solution")
+            return ref
+        return _assignments(value, spec, order)
+    return _scalar(text, answer_type, spec, parsed=False)
+
+
+@lru_cache(maxsize=4096)
+def _reference(reference: str, answer_type: str, spec_key: str) -> Any:
+    return _value(reference, answer_type, json.loads(spec_key))
+
+
+# -- comparison -----------------------------------------------------------------------------
+
+def _tolerance(spec: dict) -> Any:
+    value = _tolerance_cached(spec["tolerance"])
+    return value
+
+
+@lru_cache(maxsize=256)
+def _tolerance_cached(text: str) -> Any:
+    from mathgym.verifiers.math.grammar import parse
+
+    tol = parse(text)
+    if not (getattr(tol, "is_Rational", False) and tol >= 0):
+        raise ValueError(f"spec['tolerance'] {text!r} is not a non-negative rational")
+    return tol
+
+
+def _as_exact(v: Any) -> Any:
+    from sympy import Rational
+
+    if v.is_Rational:
+        return v
+    return Rational(v.evalf(60))
+
+
+def _scalars_equal(a: Any, b: Any, kind: str, spec: dict) -> bool:
+    if kind in ("integer", "rational", "boolean", "base_n"):
+        return a == b
+    if kind == "decimal":
+        return abs(_as_exact(a) - _as_exact(b)) <= _tolerance(spec)
+    from mathgym.verifiers.math.equivalence import expressions_equal
+
+    return expressions_equal(a, b)
+
+
+def _match_all(answer: list, reference: list, kind: str, spec: dict) -> bool:
+    """A perfect matching answer<->reference under element equality (Kuhn's algorithm)."""
+    if len(answer) != len(reference):
+        return False
+    if kind in ("integer", "rational", "boolean", "base_n"):
+        return sorted(answer, key=_sort_key) == sorted(reference, key=_sort_key)
+    owner: list[int | None] = [None] * len(reference)
+    cache: dict = {}
+
+    def eq(i: int, j: int) -> bool:
+        if (i, j) not in cache:
+            cache[i, j] = _scalars_equal(answer[i], reference[j], kind, spec)
+        return cache[i, j]
+
+    def augment(i: int, seen: set) -> bool:
+        for j in range(len(reference)):
+            if j not in seen and eq(i, j):
+                seen.add(j)
+                if owner[j] is None or augment(owner[j], seen):
+                    owner[j] = i
+                    return True
+        return False
+
+    return all(augment(i, set()) for i in range(len(answer)))
+
+
+def _sort_key(v: Any) -> Any:
+    if isinstance(v, (bool, int)):
+        return Fraction(int(v))
+    return Fraction(int(v.p), int(v.q))
+
+
+def _dedupe(values: list, kind: str, spec: dict) -> list:
+    out: list = []
+    for v in values:
+        if not any(_scalars_equal(v, w, kind, spec) for w in out):
+            out.append(v)
+    return out
+
+
+def _compare(answer: Any, reference: Any, answer_type: str, spec: dict) -> bool:
+    if answer_type in ("integer", "rational", "decimal", "expression", "boolean", "base_n"):
+        return _scalars_equal(answer, reference, answer_type, spec)
+    if answer_type == "list":
+        if len(answer) != len(reference):
+            raise Incorrect("wrong number of items")
+        kind = spec["element_type"]
+        return all(_scalars_equal(a, b, kind, spec) for a, b in zip(answer, reference,
+                                                                     strict=True))
+    if answer_type == "unordered_list":
+        if len(answer) != len(reference):
+            raise Incorrect("wrong number of items")
+        return _match_all(answer, reference, spec["element_type"], spec)
+    if answer_type == "set":
+        kind = spec["element_type"]
+        a = _dedupe(answer, kind, spec)
+        b = _dedupe(reference, kind, spec)
+        if len(a) != len(b):
+            raise Incorrect("wrong number of elements")
+        return _match_all(a, b, kind, spec)
+    if answer_type == "equation":
+        from mathgym.verifiers.math.equivalence import equations_equal
+
+        return equations_equal(*answer, *reference)
+    if answer_type == "solution":
+        from mathgym.verifiers.math.equivalence import expressions_equal
+
+        for sym in reference:
+            if sym not in answer:
+                raise Incorrect(f"missing a value for {sym.name}")
+        for sym in answer:
+            if sym not in reference:
+                raise Incorrect(f"unexpected variable {sym.name}")
+        return all(expressions_equal(answer[s], reference[s]) for s in reference)
+    raise AssertionError(answer_type)
+
+
+def _fast_path(text: str, reference: str, answer_type: str) -> Verdict | None:
+    """Plain integer/fraction literals on both sides: compare with Fraction, no parser."""
+    if answer_type not in ("integer", "rational"):
+        return None
+    if not (_LITERAL.fullmatch(text) and _LITERAL.fullmatch(reference)):
+        return None
+    a, b = Fraction(text), Fraction(reference)
+    if answer_type == "integer" and a.denominator != 1:
+        return fail("wrong_type", "expected an integer")
+    return CORRECT if a == b else INCORRECT
+
+
+def check_local(answer_text: str, reference: str, answer_type: str,
+                spec: Mapping | str | None = None) -> Verdict:
+    """Check one answer in this process (no timeout; see the module docstring).
+
+    Raises ValueError only for a malformed *problem* (unknown type, bad spec); every problem
+    with the *answer* becomes a zero-score Verdict with a short critique.
+    """
+    from mathgym.verifiers.math.tokens import LimitError, ParseError
+
+    spec = validate_problem(reference, answer_type, spec)
+    if not isinstance(answer_text, str):
+        return fail("parse_error", f"answer must be text, got {type(answer_text).__name__}")
+    try:
+        text = extract_answer(answer_text)
+    except ExtractionError as e:
+        return fail("limit" if "limit" in str(e) else "parse_error", f"could not parse: {e}")
+    if not text:
+        return fail("empty", "no answer found")
+    fast = _fast_path(text, reference.strip(), answer_type)
+    if fast is not None:
+        return fast
+    spec_key = json.dumps(spec, sort_keys=True)
+    try:
+        ref = _reference(reference, answer_type, spec_key)
+    except (ParseError, LimitError, WrongType, Incorrect, ValueError) as e:
+        return fail("bad_reference",
+                    f"reference answer {reference!r} is not a valid {answer_type}: {e}")
+    try:
+        answer = _value(text, answer_type, spec, reference=ref)
+        return CORRECT if _compare(answer, ref, answer_type, spec) else INCORRECT
+    except ParseError as e:
+        return fail("parse_error", f"could not parse: {e}")
+    except LimitError as e:
+        return fail("limit", f"answer too large: {e}")
+    except WrongType as e:
+        return fail("wrong_type", str(e))
+    except Incorrect as e:
+        return fail("incorrect", str(e))
+    except (MemoryError, RecursionError):
+        return fail("limit", "answer too large: needs too much memory or recursion")
+    except Exception as e:  # noqa: BLE001 - a sympy corner case must not kill the worker
+        return fail("error", f"could not evaluate the answer ({type(e).__name__})")

@@ -1,0 +1,164 @@
+"""Mathematical equality of parsed answers: exact for numbers, proof-first for expressions.
+
+Expressions ``a`` and ``b`` are equal when ``d = a - b`` is zero:
+
+1. ``d`` is structurally 0 after sympy's automatic canonicalisation (``-30 + 54*a`` vs
+   ``54*a - 30``): equal.
+2. ``d`` is a rational function with rational coefficients (the common case: polynomials):
+   evaluate ``d`` *exactly* at seeded random rational points -- any nonzero value proves
+   inequality at once; otherwise ``cancel(d) == 0`` decides exactly.
+3. Anything else (radicals, pi, exp, log, trig): evaluate ``a`` and ``b`` at seeded random
+   points with 60 significant digits -- a relative difference above 1e-40 proves inequality;
+   otherwise ``simplify(d) == 0`` proves equality; if simplify cannot decide, agreement at
+   all (at least 3) evaluable points is the fallback.
+
+There is no tolerance on answer values anywhere: 101 is not 100. The points are a pure
+function of the symbol names (``random.Random`` with a fixed integer seed), hence identical
+in every process and under every ``PYTHONHASHSEED``.
+"""
+
+from __future__ import annotations
+
+import random
+
+from sympy import (
+    Add,
+    Expr,
+    Float,
+    Mul,
+    Pow,
+    Rational,
+    Symbol,
+    cancel,
+    fraction,
+    nan,
+    oo,
+    preorder_traversal,
+    simplify,
+    together,
+    zoo,
+)
+from sympy.polys.polyerrors import PolynomialError
+from sympy.polys.polytools import Poly
+
+#: Seed of the evaluation points (any fixed int; documented so results are reproducible).
+POINT_SEED = 20_251_122
+#: Points tried in each numeric test.
+N_POINTS = 6
+#: Relative difference that counts as "different" at 60-digit evaluation.
+NUMERIC_EPS = Float("1e-40", 60)
+
+
+def _sorted_symbols(*exprs: Expr) -> list[Symbol]:
+    names: set[Symbol] = set()
+    for e in exprs:
+        names |= e.free_symbols
+    return sorted(names, key=lambda s: s.name)
+
+
+def _points(symbols: list[Symbol], count: int, wide: bool) -> list[dict]:
+    """Seeded rational points; ``wide`` points have ~40-bit parts (for transcendental tests)."""
+    rng = random.Random(POINT_SEED + (1 if wide else 0))
+    top = 10**12 if wide else 1000
+    den_top = 10**12 + 39 if wide else 97
+    out = []
+    for _ in range(count):
+        point = {}
+        for s in symbols:
+            num = rng.randint(-top, top) or 1
+            point[s] = Rational(num, rng.randint(1, den_top))
+        out.append(point)
+    return out
+
+
+def is_rational_function(e: Expr) -> bool:
+    """True when ``e`` is built from symbols and rationals by +, *, and integer powers."""
+    for node in preorder_traversal(e):
+        if node.is_Symbol or node.is_Rational or isinstance(node, (Add, Mul)):
+            continue
+        if isinstance(node, Pow) and node.exp.is_Integer:
+            continue
+        return False
+    return True
+
+
+def _finite(v: Expr) -> bool:
+    return v.is_number and not v.has(zoo, nan, oo, -oo)
+
+
+def _numeric_agree(a: Expr, b: Expr, points: list[dict]) -> tuple[bool, int]:
+    """(no point shows a difference, number of points where both sides were finite)."""
+    valid = 0
+    for point in points:
+        try:
+            va = a.evalf(60, subs=point)
+            vb = b.evalf(60, subs=point)
+        except (ZeroDivisionError, ValueError, TypeError, ArithmeticError):
+            continue
+        if not (_finite(va) and _finite(vb)):
+            continue
+        diff = abs((va - vb).evalf(60))
+        scale = max(abs(va.evalf(60)), abs(vb.evalf(60)), Float(1))
+        if not diff.is_number or diff.has(nan):
+            continue
+        valid += 1
+        if diff > NUMERIC_EPS * scale:
+            return False, valid
+    return True, valid
+
+
+def expressions_equal(a: Expr, b: Expr) -> bool:
+    """Mathematical equality of two expressions (see the module docstring)."""
+    if a == b:
+        return True
+    d = a - b
+    if d == 0:
+        return True
+    symbols = _sorted_symbols(a, b)
+    if is_rational_function(d):
+        if not symbols:
+            return False  # an exact rational that is not 0
+        for point in _points(symbols, N_POINTS, wide=False):
+            v = d.xreplace(point)
+            if v.is_Rational and v != 0:
+                return False
+        return cancel(together(d)) == 0
+    agree, valid = _numeric_agree(a, b, _points(symbols, N_POINTS if symbols else 1, wide=True))
+    if not agree:
+        return False
+    try:
+        if simplify(d) == 0:
+            return True
+    except (ValueError, TypeError, ArithmeticError, RecursionError):
+        pass
+    return valid >= (1 if not symbols else 3)
+
+
+def _numerator(f: Expr) -> Expr:
+    return fraction(together(f))[0]
+
+
+def equations_equal(lhs_a: Expr, rhs_a: Expr, lhs_b: Expr, rhs_b: Expr) -> bool:
+    """Same solution set: ``fa = la - ra`` and ``fb = lb - rb`` are proportional, or (for
+    polynomials) their square-free parts are proportional (same zero set over C)."""
+    fa = lhs_a - rhs_a
+    fb = lhs_b - rhs_b
+    if fa == 0 or fb == 0:
+        return fa == fb
+    ratio = cancel(together(fa / fb))
+    if ratio.is_number and ratio != 0 and _finite(ratio):
+        return True
+    if not (is_rational_function(fa) and is_rational_function(fb)):
+        return False
+    symbols = _sorted_symbols(fa, fb)
+    if not symbols:
+        return False
+    try:
+        pa = Poly(_numerator(fa), *symbols).sqf_part()
+        pb = Poly(_numerator(fb), *symbols).sqf_part()
+    except PolynomialError:
+        return False
+    if pa.is_zero or pb.is_zero:
+        return False
+    ratio = cancel(pa.as_expr() / pb.as_expr())
+    return bool(ratio.is_number and ratio != 0)
