@@ -96,7 +96,10 @@ def test_mask_respects_types():
     builder = GraphBuilder(generate("polynomials__evaluate", 1, 0, 0), max_nodes=10)
     mask = builder.action_mask()
     for i, op in enumerate(OPERATORS):
-        assert mask[i] == compatible("num", op.out)
+        fillable = all(builder.costs[a] < float("inf") for a in op.args)
+        assert mask[i] == (compatible("num", op.out) and fillable), op.name
+    assert not mask[OPERATOR_INDEX["solve"]]  # no equation in the question
+    assert mask[OPERATOR_INDEX["evaluate"]]
     builder.apply(OPERATOR_INDEX["evaluate"])  # slots: expr, num
     mask = builder.action_mask()
     assert mask[E + 0] and mask[E + 1]  # the expression, and the number (numbers are exprs)
