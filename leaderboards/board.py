@@ -22,6 +22,11 @@ from typing import Any
 DEFAULT_ROOT = Path(__file__).resolve().parent
 
 
+def format_amount(amount: float) -> str:
+    """Budget amounts as plain integers when integral (1000000, not 1e+06)."""
+    return str(int(amount)) if float(amount).is_integer() else f"{amount:g}"
+
+
 def board_dir(benchmark_id: str, root: str | Path | None = None) -> Path:
     """Folder of a benchmark's board, e.g. ``<root>/ac/ms1190``."""
     base = Path(root) if root is not None else DEFAULT_ROOT
@@ -77,7 +82,7 @@ def ranked_rows(submissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "total": m["num_records"],
             "rate": m["solve_rate"],
             "ci": ci,
-            "budget": f"{doc['budget']['amount']:g} {doc['budget']['unit']}",
+            "budget": f"{format_amount(doc['budget']['amount'])} {doc['budget']['unit']}",
             "budget_amount": doc["budget"]["amount"],
             "seeds": len(doc["seeds"]),
             "date": sub.get("submitted_at", "")[:10],

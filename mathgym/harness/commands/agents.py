@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     if not rows:
         print("no agents registered")
         return 0
+    width = max(len(r["name"]) for r in rows)
     for r in rows:
-        print(f"{r['name']:<16} v{r['version']:<4} {r['module']:<32} {r['summary']}")
+        print(f"{r['name']:<{width}}  v{r['version']:<4} {r['summary']}  ({r['module']})")
     return 0

@@ -48,11 +48,15 @@ def run(args: argparse.Namespace) -> int:
     if not rows:
         print("no benchmarks registered")
         return 0
-    print(f"{'benchmark':<22} {'instances':>9}  {'budget unit':<13} {'default':>9}  description")
+    width = max(len("benchmark"), *(len(r["id"]) for r in rows))
+    print(f"{'benchmark':<{width}} {'instances':>9}  {'budget unit':<13} {'default':>9}  "
+          "description")
     for r in rows:
         desc = r["description"].split(". ")[0][:60]
+        default = r["default_budget"]
+        default_text = str(int(default)) if float(default).is_integer() else f"{default:g}"
         print(
-            f"{r['id']:<22} {r['instances']:>9}  {r['budget_unit']:<13} "
-            f"{r['default_budget']:>9g}  {desc}"
+            f"{r['id']:<{width}} {r['instances']:>9}  {r['budget_unit']:<13} "
+            f"{default_text:>9}  {desc}"
         )
     return 0
