@@ -314,6 +314,16 @@ def encode_request(request: Mapping[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------- framing
+#: Lean's ``Char.isWhitespace``: what the REPL's ``trim``/``trimRight`` remove.
+LEAN_WHITESPACE = " \t\r\n"
+
+
+def _lines(text: str) -> list[str]:
+    # Only "\n" ends a line for the REPL (IO.getLine); str.splitlines would also split on
+    # U+0085, U+2028, ... which may legitimately occur inside a JSON string.
+    return text.split("\n")
+
+
 def iter_request_blocks(text: str) -> Iterator[str]:
     """Split request text the way the REPL reads stdin.
 
@@ -323,9 +333,9 @@ def iter_request_blocks(text: str) -> Iterator[str]:
     ``#`` or ``--``) are dropped because the REPL answers neither.
     """
     parts: list[str] = []
-    for line in text.splitlines():
-        if line.strip():
-            parts.append(line.rstrip())
+    for line in _lines(text):
+        if line.strip(LEAN_WHITESPACE):
+            parts.append(line.rstrip(LEAN_WHITESPACE))
             continue
         if parts:
             block = "".join(parts)
@@ -341,8 +351,8 @@ def iter_request_blocks(text: str) -> Iterator[str]:
 def iter_response_blocks(text: str) -> Iterator[str]:
     """Split REPL output into its blank-line-separated JSON blocks."""
     parts: list[str] = []
-    for line in text.splitlines():
-        if line.strip():
+    for line in _lines(text):
+        if line.strip(LEAN_WHITESPACE):
             parts.append(line)
         elif parts:
             yield "\n".join(parts)

@@ -63,7 +63,7 @@ def transcript_names(path: str | Path | None = None) -> list[str]:
         name = req.name[: -len(REQUEST_SUFFIX)]
         if (folder / f"{name}{RESPONSE_SUFFIX}").is_file():
             names.append(name)
-    return names
+    return sorted(names)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from mathgym.envs.lean.errors import (
     LeanTimeoutError,
     ReplayMismatchError,
 )
-from mathgym.envs.lean.protocol import decode_block, encode_request
+from mathgym.envs.lean.protocol import LEAN_WHITESPACE, decode_block, encode_request
 from mathgym.envs.lean.transcripts import Transcript, load_transcript
 
 #: Default seconds one request may take before the REPL is killed and restarted.
@@ -241,7 +241,7 @@ class SubprocessTransport:
                     f"the Lean REPL exited (code {code}) while answering request "
                     f"{_short(req)}{partial}{tail}"
                 )
-            if line.strip():
+            if line.strip(LEAN_WHITESPACE):
                 parts.append(line)
             elif parts:
                 break
