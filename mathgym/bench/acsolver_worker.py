@@ -1,0 +1,95 @@
+"""Standalone script run by *AC-Solver's* interpreter (a throwaway venv with ``ac-solver``).
+
+It never imports mathgym (that venv does not have it) and is started as
+``PYTHON acsolver_worker.py MODE`` with a JSON request on stdin; it prints one JSON answer.
+
+* ``moves``: ``{"cases": [[state, move, cyclical], ...]}`` -> ``{"results": [state, ...]}``,
+  each ``state`` a flat AC-Solver array (2 relators), after ``ACMove``.
+* ``bench``: ``{"state": [...], "steps": N, "repeats": R, "horizon": H, "seed": S}`` ->
+  ``{"steps_per_s": [...], "versions": {...}}``: AC-Solver's ``ACEnv`` stepped with uniformly
+  random actions, reset on done/truncated.
+
+``ac_solver/__init__.py`` imports torch (for PPO); the env and moves do not need it, so the
+package object is created empty and only the submodules are imported.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import time
+import types
+
+
+def _import_acsolver():
+    spec = importlib.util.find_spec("ac_solver")
+    if spec is None:
+        raise SystemExit("ac_solver is not installed in this interpreter")
+    pkg = types.ModuleType("ac_solver")
+    pkg.__path__ = list(spec.submodule_search_locations)
+    sys.modules.setdefault("ac_solver", pkg)
+    from ac_solver.envs import ac_env, ac_moves
+
+    return ac_env, ac_moves
+
+
+def _moves(request: dict) -> dict:
+    import numpy as np
+
+    _, ac_moves = _import_acsolver()
+    results = []
+    for state, move, cyclical in request["cases"]:
+        arr = np.array(state, dtype=np.int8)
+        cap = len(arr) // 2
+        lengths = [int(np.count_nonzero(arr[:cap])), int(np.count_nonzero(arr[cap:]))]
+        out, _ = ac_moves.ACMove(int(move), arr, cap, lengths, cyclical=bool(cyclical))
+        results.append([int(v) for v in out])
+    return {"results": results}
+
+
+def _bench(request: dict) -> dict:
+    import gymnasium
+    import numpy as np
+
+    ac_env, _ = _import_acsolver()
+    state = np.array(request["state"], dtype=np.int8)
+    config = ac_env.ACEnvConfig(initial_state=state, horizon_length=int(request["horizon"]))
+    env = ac_env.ACEnv(config)
+    rng = np.random.default_rng(int(request["seed"]))
+    rates = []
+    for _ in range(int(request["repeats"])):
+        actions = rng.integers(0, 12, int(request["steps"])).tolist()
+        env.reset()
+        t0 = time.perf_counter()
+        for a in actions:
+            _, _, done, truncated, _ = env.step(a)
+            if done or truncated:
+                env.reset()
+        rates.append(len(actions) / (time.perf_counter() - t0))
+    return {
+        "steps_per_s": rates,
+        "versions": {
+            "python": sys.version.split()[0],
+            "numpy": np.__version__,
+            "gymnasium": gymnasium.__version__,
+        },
+    }
+
+
+def main() -> int:
+    mode = sys.argv[1] if len(sys.argv) > 1 else ""
+    request = json.loads(sys.stdin.read() or "{}")
+    if mode == "moves":
+        answer = _moves(request)
+    elif mode == "bench":
+        answer = _bench(request)
+    else:
+        print(f"usage: {sys.argv[0]} moves|bench < request.json", file=sys.stderr)
+        return 2
+    print(json.dumps(answer))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
