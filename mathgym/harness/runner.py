@@ -149,10 +149,6 @@ def _task(
     )
 
 
-def _task_star(args: tuple) -> dict[str, Any]:
-    return _task(*args)
-
-
 # ----------------------------------------------------------------------------- parent side
 def select_instances(
     benchmark: Benchmark, ids: Sequence[str] | None = None, limit: int | None = None
@@ -175,10 +171,59 @@ def select_instances(
     return chosen
 
 
+def _crash_record(task: tuple) -> dict[str, Any]:
+    """Record of an attempt whose worker process died even when it ran alone."""
+    _, _, _, _, instance_id, seed = task
+    return {
+        "instance": instance_id, "seed": int(seed), "claimed": False, "solved": False,
+        "certificate": None, "cost": 0, "wall_time": 0.0, "info": {},
+        "error": "the worker process died running this attempt, also when retried alone "
+                 "(segfault, out of memory or killed)",
+    }
+
+
 def _iter_multiprocessing(tasks: list[tuple], workers: int) -> Iterator[dict[str, Any]]:
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    with mp.get_context(method).Pool(processes=workers) as pool:
-        yield from pool.imap_unordered(_task_star, tasks, chunksize=1)
+    """Run tasks on a process pool that survives dying workers.
+
+    At most ``2 * workers`` tasks are in flight. When a worker dies (the pool breaks), the
+    tasks that were in flight are retried one at a time, each in a fresh one-process pool: a
+    task that kills its worker even alone is recorded as an error; the others finish normally.
+    Then the remaining tasks continue on a new pool.
+    """
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    todo = list(reversed(tasks))
+    while todo:
+        suspects: list[tuple] = []
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        running: dict[Any, tuple] = {}
+        try:
+            while (todo or running) and not suspects:
+                while todo and len(running) < 2 * workers:
+                    task = todo.pop()
+                    running[pool.submit(_task, *task)] = task
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    task = running.pop(fut)
+                    try:
+                        record = fut.result()
+                    except BrokenProcessPool:
+                        suspects.append(task)
+                        continue
+                    yield record
+            suspects += list(running.values())
+        finally:
+            pool.shutdown(wait=not suspects, cancel_futures=True)
+        for task in suspects:
+            solo = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+            try:
+                yield solo.submit(_task, *task).result()
+            except BrokenProcessPool:
+                yield _crash_record(task)
+            finally:
+                solo.shutdown(wait=False, cancel_futures=True)
 
 
 def _iter_inline(tasks: list[tuple]) -> Iterator[dict[str, Any]]:

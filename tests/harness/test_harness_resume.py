@@ -103,3 +103,15 @@ def test_limit_and_instances_select_subsets(tmp_path):
     assert doc["instances"] == ["t04", "t09"]
     with pytest.raises(ValueError, match=r"no instance\(s\) \['t99'\]"):
         evaluate(_config(tmp_path / "c", agent_config={}, instances=["t99"]))
+
+
+def test_a_worker_that_dies_is_recorded_and_the_rest_of_the_run_is_unaffected(tmp_path):
+    crashed = evaluate(_config(tmp_path / "crash", agent_config={"crash": "t03"}, workers=2))
+    clean = evaluate(_config(tmp_path / "clean", agent_config={"crash": "t03"},
+                             instances=[f"t{i:02d}" for i in range(1, 13) if i != 3],
+                             backend="inline"))
+    bad = [r for r in crashed["results"] if r["instance"] == "t03"]
+    assert len(bad) == 2 and all("worker process died" in r["error"] for r in bad)
+    rest = [r for r in crashed["results"] if r["instance"] != "t03"]
+    strip = harness_toy_plugin.strip_timing
+    assert strip(rest) == strip(clean["results"])

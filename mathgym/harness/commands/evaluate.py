@@ -83,6 +83,10 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, ResultsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished attempts are kept in {args.out}/attempts.jsonl; "
+              "run the same command with --resume to continue", file=sys.stderr)
+        return 130
     m = doc["metrics"]
     ci = m["solve_rate_ci95"]
     ci_text = f" (95% CI {ci[0]:.3f}-{ci[1]:.3f})" if ci else ""
