@@ -73,3 +73,13 @@ def test_benchmark_validation_messages():
     b = Benchmark(**{**ok, "verify": lambda i, c: 1 / 0})
     verdict = b.check(inst, [1])
     assert not verdict.ok and "ZeroDivisionError" in verdict.reason
+
+
+def test_demo_discovers_quick_benchmarks_and_default_config_agents():
+    from mathgym.demo import plan
+
+    pairs = plan(["toy/count", "ac/ms1190"])
+    toy_agents = {a for b, a in pairs if b == "toy/count"}
+    assert {"random", "toy-walker"} <= toy_agents  # a new family joins by tagging "quick"
+    assert "replay" not in toy_agents  # needs a config (its path)
+    assert not [a for b, a in pairs if b == "ac/ms1190"]  # not tagged quick
