@@ -342,7 +342,11 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
     started = time.time()
     started_at = utc_now()
     agent_info = agent_summary(agent)
-    json.dumps(agent_info)  # config must be JSON-ready before anything runs
+    try:
+        json.dumps(agent_info)  # the config is stored in results: it must be JSON-ready
+    except TypeError as err:
+        raise ValueError(f"agent {cfg.agent!r}: config {agent_info['config']!r} is not "
+                         f"JSON-ready ({err}); pass numbers, strings, lists or dicts") from None
     log = AttemptLog(out / LOG_NAME, _log_header(benchmark, agent, budget, seeds), cfg.resume)
     with log:
         resumed = len(log.records)
