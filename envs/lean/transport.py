@@ -32,6 +32,7 @@ from mathgym.envs.lean.errors import (
     LeanBackendError,
     LeanNotAvailableError,
     LeanProcessDiedError,
+    LeanProtocolError,
     LeanTimeoutError,
     ReplayMismatchError,
 )
@@ -331,8 +332,9 @@ class LeanInteractTransport:
 
     ``project_dir`` selects a local Lake project (``LocalProject``); otherwise
     ``lean_version`` (e.g. ``"v4.19.0"``) is passed to ``LeanREPLConfig``. Requests go
-    through ``LeanServer.run_dict`` unchanged, so responses are the REPL's own JSON.
-    Not exercised by the test suite here (no toolchain can be installed).
+    through ``LeanServer.run_dict`` unchanged, so responses are the REPL's own JSON
+    (API as of lean-interact 0.11). Not exercised by the test suite here: lean-interact
+    needs a Lean toolchain, which no registry we can reach ships.
     """
 
     def __init__(
@@ -365,8 +367,11 @@ class LeanInteractTransport:
             out = self._server.run_dict(dict(req), timeout=limit)
         except TimeoutError as err:
             raise LeanTimeoutError(f"lean-interact: timed out after {limit} s: {err}") from None
-        except (ConnectionAbortedError, BrokenPipeError, EOFError, OSError) as err:
+        except (ConnectionAbortedError, ChildProcessError, BrokenPipeError, EOFError,
+                OSError) as err:
             raise LeanProcessDiedError(f"lean-interact: the REPL died: {err}") from None
+        except json.JSONDecodeError as err:
+            raise LeanProtocolError(f"lean-interact: the REPL output is not JSON: {err}") from None
         if not isinstance(out, dict):
             raise LeanBackendError(f"lean-interact returned {type(out).__name__}, not a dict")
         return out
