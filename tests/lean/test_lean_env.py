@@ -236,3 +236,16 @@ def test_observation_text_stays_inside_the_space():
     text = goals_text(["x : ℝ\nh : ∀ ε > 0, ∃ δ, 𝓝 x ≤ δ\n⊢ x✝ ∈ Set.Icc 0 1 ∧ ◾", "⊢ 中"])
     assert text.endswith(f"\n\n⊢ {REPLACEMENT}")  # CJK is outside the charset
     assert all(c in LEAN_CHARSET for c in text) and "𝓝" in text and "✝" in text
+
+
+def test_lean_interact_backend_without_the_package_says_what_to_install():
+    try:
+        import lean_interact  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("lean-interact is installed here; its missing-package message cannot show")
+    with pytest.raises(LeanNotAvailableError, match=r"pip install 'mathgym\[lean\]'"):
+        gym.make("mathgym/Lean-v0", backend="lean-interact")
+    with pytest.raises(ValueError, match="unknown Lean backend 'dojo'"):
+        gym.make("mathgym/Lean-v0", backend="dojo")
