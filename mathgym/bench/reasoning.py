@@ -1,9 +1,9 @@
 """``python -m mathgym.bench reasoning``: generator and verifier throughput.
 
-Reports problems/s for every module (difficulty 1 unless ``--difficulty``) and verifier
+Reports problems/s for every module (difficulty 1 unless ``--difficulty``), verifier
 checks/s per answer type (each problem's own reference answer, so every check runs the full
-parse-and-compare path), as the median of ``--runs`` timed runs after a warm-up. One process,
-one thread: the numbers are per core.
+parse-and-compare path) and masked-random MathProgSynth steps/s, as the median of ``--runs``
+timed runs after a warm-up. One process (plus the verifier's worker pool): per-core numbers.
 """
 
 from __future__ import annotations
@@ -80,4 +80,24 @@ def main(argv: list[str] | None = None) -> dict:
         runs = [_rate(check, problems, args.seconds) for _ in range(args.runs)]
         checks_per_s[answer_type] = round(statistics.median(runs), 1)
     report["verifier_checks_per_second"] = checks_per_s
+    report["progsynth_env_steps_per_second"] = round(_progsynth_steps(args), 1)
     return report
+
+
+def _progsynth_steps(args: argparse.Namespace) -> float:
+    """Masked-random steps/s in MathProgSynth-v0 (resets and verifier calls included)."""
+    import numpy as np
+
+    from mathgym.envs.reasoning.progsynth_env import MathProgSynthEnv
+
+    env = MathProgSynthEnv(difficulty=args.difficulty)
+    rng = np.random.default_rng(0)
+    state = {"info": env.reset(seed=0)[1]}
+
+    def step(_: int) -> None:
+        action = int(rng.choice(np.flatnonzero(state["info"]["action_mask"])))
+        _, _, terminated, _, info = env.step(action)
+        state["info"] = env.reset()[1] if terminated else info
+
+    _rate(step, [0] * 20, 0.05)
+    return statistics.median(_rate(step, [0] * 50, args.seconds) for _ in range(args.runs))
