@@ -310,6 +310,8 @@ class LeanEnv(gym.Env):
         extra["messages"] = [m.to_json() for m in resp.messages]
         if resp.traces:
             extra["traces"] = list(resp.traces)
+        if resp.sorries:  # sorries inside the tactic text, with their own proof states
+            extra["sorries"] = [{"proofState": x.proof_state, "goal": x.goal} for x in resp.sorries]
         status = resp.proof_status or ""
         if resp.errors or status.startswith("Error"):
             texts = [m.data for m in resp.errors] or [status]

@@ -249,3 +249,13 @@ def test_lean_interact_backend_without_the_package_says_what_to_install():
         gym.make("mathgym/Lean-v0", backend="lean-interact")
     with pytest.raises(ValueError, match="unknown Lean backend 'dojo'"):
         gym.make("mathgym/Lean-v0", backend="dojo")
+
+
+@needs_transcripts
+def test_sorries_inside_a_tactic_are_reported():
+    env = make("sorry_hypotheses")
+    env.reset()
+    obs, reward, term, _, info = env.step("have h : x = 1 := sorry")
+    assert obs == "x : Int\nh : x = 1\n⊢ x = x" and (reward, term) == (0.0, False)
+    assert info["sorries"] == [{"proofState": 1, "goal": "x : Int\n⊢ x = 1"}]
+    assert info["proof_state"] == 2 and info["states"] == [0, 2]
