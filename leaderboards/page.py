@@ -43,7 +43,7 @@ def plot_rates(rows: list[dict[str, Any]]) -> str:
     lo = [r["rate"] - r["ci"][0] if r["ci"] else 0 for r in rows]
     hi = [r["ci"][1] - r["rate"] if r["ci"] else 0 for r in rows]
     ax.bar(xs, rates, yerr=[lo, hi], capsize=4, color="#4c72b0")
-    ax.set_xticks(list(xs), [_label(r) for r in rows], fontsize=7)
+    ax.set_xticks(list(xs), [_label(r) for r in rows], fontsize=7, rotation=30, ha="right")
     ax.set_ylabel("solve rate")
     ax.set_ylim(0, 1.05)
     ax.set_title("solve rate (95% bootstrap CI)")
@@ -77,7 +77,7 @@ def plot_strata(rows: list[dict[str, Any]], name: str) -> str:
     ax.set_xlabel(name)
     ax.set_ylabel("solve rate")
     ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=6)
+    ax.legend(fontsize=6, bbox_to_anchor=(1.01, 1.0), loc="upper left")
     ax.set_title(f"solve rate per {name}")
     return _png(fig)
 
@@ -103,7 +103,7 @@ def plot_budget(rows: list[dict[str, Any]]) -> str | None:
     ax.set_xlabel("budget")
     ax.set_ylabel("solved fraction")
     ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1.0), loc="upper left")
     ax.set_title("solved fraction vs budget")
     return _png(fig)
 
