@@ -1,0 +1,476 @@
+"""Compiled (numba) search engine over Andrews–Curtis states: node store, hash set, heap, loops.
+
+Why one engine: greedy, weighted A*, BFS, beam and the bidirectional agent differ only in the
+order nodes are expanded, so they share one node store, one exact hash set and one move call.
+Nothing here runs Python per node.
+
+State representation
+    A state is the int8 flat AC-Solver array (``num_relators`` blocks of ``L`` letters, zero
+    padded; letters ``±1..±k``). For hashing, equality and ordering it is packed into ``W``
+    uint64 words: each letter ``v`` becomes the ``b``-bit code ``v + k`` (``b`` = bits for
+    ``2k+1`` codes), most significant first. The packing is injective (so the hash set keys on
+    the *full* state: a hash collision only lengthens a probe, it never merges two states) and
+    order preserving (unsigned comparison of the words, word by word, is exactly Python's
+    lexicographic comparison of ``tuple(state)``, AC-Solver's final tie-break).
+
+Node store (preallocated arrays; ``n`` nodes used)
+    ``keys[n, W]`` packed state, ``parent[n]`` (-1 for roots), ``move[n]`` (move that produced
+    the node from its parent, -1 for roots), ``depth[n]``, ``length[n]`` (total length),
+    ``prio[n]`` (float64 priority for best-first orders).
+
+Hash set
+    Open addressing with linear probing over ``table`` (int32, power-of-two size, 0 = empty,
+    otherwise node index + 1). Probes compare all ``W`` words.
+
+Moves
+    Applied by the AC-core kernel (``mathgym.envs.ac.kernels``) through :func:`child_into`;
+    this module has no move implementation of its own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from mathgym.agents.search.moves_bridge import child_into, relator_lengths
+from numba import njit
+
+STATUS_EXHAUSTED = 0  # node budget reached
+STATUS_SOLVED = 1  # a generated child is trivial (or, bidirectional, is in the goal table)
+STATUS_EMPTY = 2  # frontier empty: every state reachable within the cap was generated
+
+
+# ----------------------------------------------------------------------------- packing
+
+
+def packing_params(state_size: int, num_generators: int) -> tuple[int, int, int]:
+    """(bits per letter, letters per word, words per state) for the packed representation."""
+    codes = 2 * num_generators + 1
+    bits = max(1, int(codes - 1).bit_length())
+    per_word = 64 // bits
+    words = -(-state_size // per_word)
+    return bits, per_word, words
+
+
+@njit(cache=True)
+def pack_into(state, k, bits, per_word, out):
+    """Pack int8 ``state`` into ``out`` (uint64[W]); injective and order preserving."""
+    w = out.shape[0]
+    for i in range(w):
+        out[i] = np.uint64(0)
+    for j in range(state.shape[0]):
+        code = np.uint64(state[j] + k)
+        word = j // per_word
+        shift = np.uint64(64 - bits * (j - word * per_word + 1))
+        out[word] |= code << shift
+    return
+
+
+@njit(cache=True)
+def unpack_into(words, k, bits, per_word, out):
+    """Inverse of :func:`pack_into` (``out`` has the state's length)."""
+    mask = np.uint64((1 << bits) - 1)
+    for j in range(out.shape[0]):
+        word = j // per_word
+        shift = np.uint64(64 - bits * (j - word * per_word + 1))
+        out[j] = np.int8(np.int64((words[word] >> shift) & mask) - k)
+    return
+
+
+@njit(cache=True)
+def hash_words(words):
+    """splitmix64-style mix of all words (the table index; equality is checked separately)."""
+    h = np.uint64(0x9E3779B97F4A7C15)
+    for i in range(words.shape[0]):
+        z = h ^ words[i]
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        h = z ^ (z >> np.uint64(31))
+    return h
+
+
+@njit(cache=True)
+def _words_equal(keys, node, words):
+    for i in range(words.shape[0]):
+        if keys[node, i] != words[i]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def table_find(table, keys, words):
+    """Node index holding ``words``, or -1."""
+    mask = np.uint64(table.shape[0] - 1)
+    slot = hash_words(words) & mask
+    while True:
+        entry = table[slot]
+        if entry == 0:
+            return -1
+        if _words_equal(keys, entry - 1, words):
+            return entry - 1
+        slot = (slot + np.uint64(1)) & mask
+
+
+@njit(cache=True)
+def table_insert(table, keys, n, words):
+    """Insert ``words`` as node ``n`` unless present. Returns (node index, inserted?)."""
+    mask = np.uint64(table.shape[0] - 1)
+    slot = hash_words(words) & mask
+    while True:
+        entry = table[slot]
+        if entry == 0:
+            table[slot] = n + 1
+            for i in range(words.shape[0]):
+                keys[n, i] = words[i]
+            return n, True
+        if _words_equal(keys, entry - 1, words):
+            return entry - 1, False
+        slot = (slot + np.uint64(1)) & mask
+
+
+def table_size_for(capacity: int) -> int:
+    """Power of two >= 2 * capacity (load factor <= 1/2)."""
+    size = 16
+    while size < 2 * capacity:
+        size *= 2
+    return size
+
+
+# ----------------------------------------------------------------------------- heap
+
+
+@njit(cache=True)
+def _before(a, b, prio, depth, keys):
+    """Strict order (priority, depth, packed state) = AC-Solver's (length, path length, state)."""
+    if prio[a] != prio[b]:
+        return prio[a] < prio[b]
+    if depth[a] != depth[b]:
+        return depth[a] < depth[b]
+    for i in range(keys.shape[1]):
+        if keys[a, i] != keys[b, i]:
+            return keys[a, i] < keys[b, i]
+    return False
+
+
+@njit(cache=True)
+def heap_push(heap, size, node, prio, depth, keys):
+    i = size
+    heap[i] = node
+    while i > 0:
+        p = (i - 1) // 2
+        if _before(heap[i], heap[p], prio, depth, keys):
+            heap[i], heap[p] = heap[p], heap[i]
+            i = p
+        else:
+            break
+    return size + 1
+
+
+@njit(cache=True)
+def heap_pop(heap, size, prio, depth, keys):
+    top = heap[0]
+    size -= 1
+    heap[0] = heap[size]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= size:
+            break
+        best = left
+        right = left + 1
+        if right < size and _before(heap[right], heap[left], prio, depth, keys):
+            best = right
+        if _before(heap[best], heap[i], prio, depth, keys):
+            heap[i], heap[best] = heap[best], heap[i]
+            i = best
+        else:
+            break
+    return top, size
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+@njit(cache=True)
+def total_length(state):
+    n = 0
+    for j in range(state.shape[0]):
+        if state[j] != 0:
+            n += 1
+    return n
+
+
+@njit(cache=True)
+def _goal_hit(goal_table, goal_keys, words):
+    if goal_table.shape[0] == 0:
+        return -1
+    return table_find(goal_table, goal_keys, words)
+
+
+# ----------------------------------------------------------------------------- best first
+
+
+@njit(cache=True)
+def best_first(
+    start, num_moves, k, bits, per_word, max_relator_length, cyclic, max_nodes, weight,
+    keys, parent, move, depth, length, prio, table, heap, goal_table, goal_keys, out,
+):
+    """Best-first search with priority ``length + weight * depth`` (weight 0 = greedy).
+
+    Ties: smaller depth, then lexicographically smaller state (AC-Solver's heap tuple).
+    Success as soon as a generated child is trivial (total length == k) or, when a goal table
+    is given, is a state of that table — before the duplicate check. The budget counts unique
+    states including the start and is checked after each full expansion.
+
+    ``out`` (int64[6]) receives: status, nodes, parent node of the success child (or -1),
+    success move, goal-table node hit (or -1), node of minimal total length.
+    """
+    size = start.shape[0]
+    state = np.empty(size, np.int8)
+    child = np.empty(size, np.int8)
+    plen = np.empty(k, np.int32)
+    clens = np.empty(k, np.int32)
+    words = np.empty(keys.shape[1], np.uint64)
+    pack_into(start, k, bits, per_word, words)
+    n = 0
+    node, _ = table_insert(table, keys, n, words)
+    parent[0] = -1
+    move[0] = -1
+    depth[0] = 0
+    length[0] = total_length(start)
+    prio[0] = length[0]
+    n = 1
+    best = 0
+    hsize = heap_push(heap, 0, 0, prio, depth, keys)
+    status = STATUS_EMPTY
+    hit_parent = -1
+    hit_move = -1
+    hit_goal = -1
+    while hsize > 0:
+        cur, hsize = heap_pop(heap, hsize, prio, depth, keys)
+        unpack_into(keys[cur], k, bits, per_word, state)
+        relator_lengths(state, max_relator_length, plen)
+        solved = False
+        for m in range(num_moves):
+            clen = child_into(state, plen, m, max_relator_length, cyclic, child, clens)
+            if clen == k:
+                hit_parent = cur
+                hit_move = m
+                solved = True
+                break
+            pack_into(child, k, bits, per_word, words)
+            g = _goal_hit(goal_table, goal_keys, words)
+            if g >= 0:
+                hit_parent = cur
+                hit_move = m
+                hit_goal = g
+                solved = True
+                break
+            node, inserted = table_insert(table, keys, n, words)
+            if inserted:
+                parent[n] = cur
+                move[n] = m
+                depth[n] = depth[cur] + 1
+                length[n] = clen
+                prio[n] = clen + weight * depth[n]
+                if clen < length[best]:
+                    best = n
+                hsize = heap_push(heap, hsize, n, prio, depth, keys)
+                n += 1
+        if solved:
+            status = STATUS_SOLVED
+            break
+        if n >= max_nodes:
+            status = STATUS_EXHAUSTED
+            break
+    out[0] = status
+    out[1] = n
+    out[2] = hit_parent
+    out[3] = hit_move
+    out[4] = hit_goal
+    out[5] = best
+    return
+
+
+# ----------------------------------------------------------------------------- breadth first
+
+
+@njit(cache=True)
+def breadth_first(
+    starts, num_moves, k, bits, per_word, max_relator_length, cyclic, max_nodes, stop_on_trivial,
+    keys, parent, move, depth, length, table, goal_table, goal_keys, out,
+):
+    """FIFO search from one or more roots (``starts`` is int8[roots, size]).
+
+    The queue is the node store itself (nodes are appended in generation order), so BFS needs
+    no extra memory. With ``stop_on_trivial`` it stops as soon as a child is trivial (AC-Solver
+    semantics, shortest paths); without it, it grows the ball until the budget or exhaustion
+    (used to build the backward goal table from the trivial presentations). Output as in
+    :func:`best_first`.
+    """
+    size = starts.shape[1]
+    state = np.empty(size, np.int8)
+    child = np.empty(size, np.int8)
+    plen = np.empty(k, np.int32)
+    clens = np.empty(k, np.int32)
+    words = np.empty(keys.shape[1], np.uint64)
+    n = 0
+    for r in range(starts.shape[0]):
+        pack_into(starts[r], k, bits, per_word, words)
+        node, inserted = table_insert(table, keys, n, words)
+        if inserted:
+            parent[n] = -1
+            move[n] = -1
+            depth[n] = 0
+            length[n] = total_length(starts[r])
+            n += 1
+    best = 0
+    head = 0
+    status = STATUS_EMPTY
+    hit_parent = -1
+    hit_move = -1
+    hit_goal = -1
+    while head < n:
+        cur = head
+        head += 1
+        unpack_into(keys[cur], k, bits, per_word, state)
+        relator_lengths(state, max_relator_length, plen)
+        solved = False
+        for m in range(num_moves):
+            clen = child_into(state, plen, m, max_relator_length, cyclic, child, clens)
+            if stop_on_trivial and clen == k:
+                hit_parent = cur
+                hit_move = m
+                solved = True
+                break
+            pack_into(child, k, bits, per_word, words)
+            if stop_on_trivial:
+                g = _goal_hit(goal_table, goal_keys, words)
+                if g >= 0:
+                    hit_parent = cur
+                    hit_move = m
+                    hit_goal = g
+                    solved = True
+                    break
+            node, inserted = table_insert(table, keys, n, words)
+            if inserted:
+                parent[n] = cur
+                move[n] = m
+                depth[n] = depth[cur] + 1
+                length[n] = clen
+                if clen < length[best]:
+                    best = n
+                n += 1
+        if solved:
+            status = STATUS_SOLVED
+            break
+        if n >= max_nodes:
+            status = STATUS_EXHAUSTED
+            break
+    out[0] = status
+    out[1] = n
+    out[2] = hit_parent
+    out[3] = hit_move
+    out[4] = hit_goal
+    out[5] = best
+    return
+
+
+# ----------------------------------------------------------------------------- beam
+
+
+@njit(cache=True)
+def beam(
+    start, num_moves, k, bits, per_word, max_relator_length, cyclic, max_nodes, width,
+    keys, parent, move, depth, length, prio, table, heap, goal_table, goal_keys, out,
+):
+    """Beam search: each level keeps the ``width`` best new children by (length, state).
+
+    Children are generated for the whole beam (success as soon as one is trivial or in the goal
+    table); unseen children enter the node store (so the budget counts unique states, as in the
+    other searches) and the ``width`` smallest by (total length, packed state) form the next
+    beam. Stops when the budget is reached (checked after each expansion) or the beam is empty.
+    """
+    size = start.shape[0]
+    state = np.empty(size, np.int8)
+    child = np.empty(size, np.int8)
+    plen = np.empty(k, np.int32)
+    clens = np.empty(k, np.int32)
+    words = np.empty(keys.shape[1], np.uint64)
+    pack_into(start, k, bits, per_word, words)
+    table_insert(table, keys, 0, words)
+    parent[0] = -1
+    move[0] = -1
+    depth[0] = 0
+    length[0] = total_length(start)
+    prio[0] = length[0]
+    n = 1
+    best = 0
+    level_start = 0
+    level_end = 1  # beam = nodes [level_start, level_end) that survived selection, in `heap`
+    heap[0] = 0
+    beam_size = 1
+    status = STATUS_EMPTY
+    hit_parent = -1
+    hit_move = -1
+    hit_goal = -1
+    done = False
+    while beam_size > 0 and not done:
+        first_new = n
+        for b in range(beam_size):
+            cur = heap[b]
+            unpack_into(keys[cur], k, bits, per_word, state)
+            relator_lengths(state, max_relator_length, plen)
+            for m in range(num_moves):
+                clen = child_into(state, plen, m, max_relator_length, cyclic, child, clens)
+                if clen == k:
+                    hit_parent = cur
+                    hit_move = m
+                    status = STATUS_SOLVED
+                    done = True
+                    break
+                pack_into(child, k, bits, per_word, words)
+                g = _goal_hit(goal_table, goal_keys, words)
+                if g >= 0:
+                    hit_parent = cur
+                    hit_move = m
+                    hit_goal = g
+                    status = STATUS_SOLVED
+                    done = True
+                    break
+                node, inserted = table_insert(table, keys, n, words)
+                if inserted:
+                    parent[n] = cur
+                    move[n] = m
+                    depth[n] = depth[cur] + 1
+                    length[n] = clen
+                    prio[n] = clen
+                    if clen < length[best]:
+                        best = n
+                    n += 1
+            if done:
+                break
+            if n >= max_nodes:
+                status = STATUS_EXHAUSTED
+                done = True
+                break
+        if done:
+            break
+        # select the `width` best new nodes via a heap over [first_new, n)
+        hsize = 0
+        tmp = np.empty(n - first_new, np.int32)
+        for x in range(first_new, n):
+            hsize = heap_push(tmp, hsize, x, prio, depth, keys)
+        beam_size = 0
+        while hsize > 0 and beam_size < width:
+            x, hsize = heap_pop(tmp, hsize, prio, depth, keys)
+            heap[beam_size] = x
+            beam_size += 1
+        level_start = first_new
+        level_end = n
+    out[0] = status
+    out[1] = n
+    out[2] = hit_parent
+    out[3] = hit_move
+    out[4] = hit_goal
+    out[5] = best
+    _ = level_start + level_end
+    return

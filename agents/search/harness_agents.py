@@ -1,0 +1,158 @@
+"""Harness agents for the AC benchmarks (``ac/ms1190``, ``ac/ak``, ``ac/quick``).
+
+Budget unit ``search_nodes``: the budget is the search's ``max_nodes`` (unique states generated,
+including the start), and ``Attempt.cost`` is the number of unique states the search generated.
+Like AC-Solver, the budget is checked after each full expansion; a search that succeeds inside
+its last expansion has generated at most 11 states beyond the budget, and the harness then
+(rightly) refuses the record as over budget. The searches are deterministic, so ``seed`` is
+unused. The certificate is the list of move ids.
+
+=================  ==================================================================
+name               search
+=================  ==================================================================
+``ac-greedy``      AC-Solver's greedy (priority total length, path length, state)
+``ac-bfs``         AC-Solver's breadth-first search (shortest paths within the cap)
+``ac-beam``        beam search, config ``width``
+``ac-wastar``      weighted A*, priority total length + ``weight`` * depth
+``ac-bidir``       greedy / weighted A* meeting a backward BFS ball of ``goal_nodes``
+                   states around the trivial presentations (ball built once per cap)
+=================  ==================================================================
+
+Config common to all: ``cyclic_reduction`` (default False; the benchmarks' verifier replays
+without cyclic reduction, so keep it False there). Every agent searches under the instance's own
+cap, the one the verifier replays with.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mathgym.harness.agent import Agent, Attempt
+
+
+class _ACSearchAgent(Agent):
+    """Shared plumbing: read the instance, run one search, turn its result into an Attempt."""
+
+    def supports(self, benchmark: Any) -> bool:
+        return str(benchmark.id).startswith("ac/") and benchmark.budget_unit == "search_nodes"
+
+    def _search(self, relators: list[list[int]], max_nodes: int, cap: int) -> Any:
+        raise NotImplementedError
+
+    def attempt(self, benchmark: Any, instance: Any, budget: float, seed: int) -> Attempt:
+        relators = [list(map(int, r)) for r in instance.data["relators"]]
+        cap = int(instance.data["max_relator_length"])
+        max_nodes = int(budget)
+        if max_nodes < 1:
+            raise ValueError(f"{self.name}: budget must be >= 1 search node, got {budget}")
+        result = self._search(relators, max_nodes, cap)
+        info = {
+            "nodes": int(result.nodes),
+            "seconds": round(float(result.seconds), 6),
+            "status": result.status,
+            "min_length": int(result.min_length),
+            "path_length": len(result.path),
+        }
+        info.update({k: v for k, v in result.info.items() if k != "algorithm"})
+        return Attempt(
+            solved=bool(result.solved),
+            certificate=list(result.path) if result.solved else None,
+            cost=float(result.nodes),
+            info=info,
+        )
+
+
+class GreedyAgent(_ACSearchAgent):
+    """AC-Solver's greedy search, compiled."""
+
+    name = "ac-greedy"
+    version = "1"
+
+    def __init__(self, *, cyclic_reduction: bool = False) -> None:
+        super().__init__(cyclic_reduction=bool(cyclic_reduction))
+
+    def _search(self, relators, max_nodes, cap):
+        from mathgym.agents.search.api import greedy_search
+
+        return greedy_search(relators, max_nodes, cap, self.config["cyclic_reduction"])
+
+
+class BFSAgent(_ACSearchAgent):
+    """AC-Solver's breadth-first search, compiled."""
+
+    name = "ac-bfs"
+    version = "1"
+
+    def __init__(self, *, cyclic_reduction: bool = False) -> None:
+        super().__init__(cyclic_reduction=bool(cyclic_reduction))
+
+    def _search(self, relators, max_nodes, cap):
+        from mathgym.agents.search.api import bfs
+
+        return bfs(relators, max_nodes, cap, self.config["cyclic_reduction"])
+
+
+class BeamAgent(_ACSearchAgent):
+    """Beam search of width ``width``."""
+
+    name = "ac-beam"
+    version = "1"
+
+    def __init__(self, *, width: int = 1000, cyclic_reduction: bool = False) -> None:
+        if int(width) < 1:
+            raise ValueError(f"ac-beam: width must be >= 1, got {width}")
+        super().__init__(width=int(width), cyclic_reduction=bool(cyclic_reduction))
+
+    def _search(self, relators, max_nodes, cap):
+        from mathgym.agents.search.api import beam_search
+
+        return beam_search(relators, max_nodes, cap, self.config["cyclic_reduction"],
+                           self.config["width"])
+
+
+class WeightedAStarAgent(_ACSearchAgent):
+    """Weighted A*: priority total length + ``weight`` * depth."""
+
+    name = "ac-wastar"
+    version = "1"
+
+    def __init__(self, *, weight: float = 0.5, cyclic_reduction: bool = False) -> None:
+        if float(weight) < 0:
+            raise ValueError(f"ac-wastar: weight must be >= 0, got {weight}")
+        super().__init__(weight=float(weight), cyclic_reduction=bool(cyclic_reduction))
+
+    def _search(self, relators, max_nodes, cap):
+        from mathgym.agents.search.api import weighted_astar
+
+        return weighted_astar(relators, max_nodes, cap, self.config["cyclic_reduction"],
+                              self.config["weight"])
+
+
+class BidirectionalAgent(_ACSearchAgent):
+    """Greedy/weighted-A* forward search meeting a backward ball around the trivial states.
+
+    The budget counts forward states only; the ball (``goal_nodes`` states, default 5M) is a
+    per-cap precomputation shared by every instance, reported in ``info["goal_nodes"]``.
+    """
+
+    name = "ac-bidir"
+    version = "1"
+
+    def __init__(self, *, goal_nodes: int = 5_000_000, weight: float = 0.0,
+                 cyclic_reduction: bool = False) -> None:
+        if int(goal_nodes) < 8:
+            raise ValueError(f"ac-bidir: goal_nodes must be >= 8, got {goal_nodes}")
+        super().__init__(goal_nodes=int(goal_nodes), weight=float(weight),
+                         cyclic_reduction=bool(cyclic_reduction))
+
+    def _search(self, relators, max_nodes, cap):
+        from mathgym.agents.search.api import bidirectional_search
+
+        return bidirectional_search(relators, max_nodes, cap, self.config["cyclic_reduction"],
+                                    self.config["goal_nodes"], self.config["weight"])
+
+
+AGENTS: dict[str, type] = {
+    cls.name: cls
+    for cls in (GreedyAgent, BFSAgent, BeamAgent, WeightedAStarAgent, BidirectionalAgent)
+}
