@@ -86,3 +86,16 @@ def test_forged_ac_certificates_are_rejected(replayed, tmp_path, forge, message)
         submit(path, root=tmp_path / "boards")
     assert message in str(err.value)
     assert not (tmp_path / "boards" / "ac" / "ak").exists()
+
+
+def test_random_agent_runs_in_the_ac_env_within_budget(tmp_path):
+    pytest.importorskip("mathgym.envs.ac.env")
+    common = dict(benchmark="ac/quick", agent="random", budget=300, limit=3, progress=False)
+    a = evaluate(EvalConfig(out=tmp_path / "a", backend="inline", **common))
+    b = evaluate(EvalConfig(out=tmp_path / "b", workers=2, **common))
+    assert [r["error"] for r in a["results"]] == [None] * 3
+    unsolved = [r["cost"] for r in a["results"] if not r["solved"]]
+    assert unsolved == [300] * (3 - a["metrics"]["solved"])
+    assert [(r["info"], r["cost"], r["solved"]) for r in a["results"]] == \
+        [(r["info"], r["cost"], r["solved"]) for r in b["results"]]
+    assert all(r["info"]["episodes"] >= 2 for r in a["results"])  # horizon 200 < budget 300
