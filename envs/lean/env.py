@@ -104,7 +104,9 @@ class LeanEnv(gym.Env):
     [cmd, ...]})`` chooses the theorem; otherwise the constructor's ``theorem`` (for a replay
     backend without one: the first provable theorem of the transcript). Re-resetting on the
     same theorem reuses its root proof state (no re-elaboration). A theorem Lean rejects
-    (errors, no ``sorry``) raises ``ValueError`` with Lean's messages.
+    (errors, no ``sorry``) raises ``ValueError`` with Lean's messages; a backend failure
+    while elaborating it raises the :class:`~mathgym.envs.lean.errors.LeanBackendError`
+    after the REPL has been restarted (calling ``reset`` again retries).
 
     ## Episode End
     Terminated when the proof is completed. Truncated after ``max_steps`` actions, or at once

@@ -97,6 +97,7 @@ class SubprocessTransport:
         self._proc: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._stderr: collections.deque[str] = collections.deque(maxlen=40)
+        self._stderr_thread: threading.Thread | None = None
 
     # ---------------------------------------------------------------- process control
     @property
@@ -138,7 +139,10 @@ class SubprocessTransport:
         self._lines = lines
         self._stderr = collections.deque(maxlen=40)
         threading.Thread(target=self._pump_stdout, args=(proc, lines), daemon=True).start()
-        threading.Thread(target=self._pump_stderr, args=(proc, self._stderr), daemon=True).start()
+        self._stderr_thread = threading.Thread(
+            target=self._pump_stderr, args=(proc, self._stderr), daemon=True
+        )
+        self._stderr_thread.start()
 
     @staticmethod
     def _pump_stdout(proc: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
@@ -160,7 +164,9 @@ class SubprocessTransport:
             pass
 
     def _stderr_tail(self) -> str:
-        time.sleep(0.05)  # let the stderr thread catch the last words of a dying process
+        proc, thread = self._proc, self._stderr_thread
+        if proc is not None and proc.poll() is not None and thread is not None:
+            thread.join(timeout=2.0)  # the process is gone: read its stderr to the end
         tail = "\n".join(list(self._stderr)[-10:])
         return f"; stderr: {tail}" if tail else ""
 
@@ -205,21 +211,25 @@ class SubprocessTransport:
         assert proc is not None and proc.stdin is not None
         limit = self.timeout if timeout is None else timeout
         if proc.poll() is not None:
-            code = proc.returncode
+            code, tail = proc.returncode, self._stderr_tail()
             self.close()
             raise LeanProcessDiedError(
                 f"the Lean REPL ({' '.join(self.command)}) had exited with code {code} "
-                f"before request {_short(req)}{self._stderr_tail()}"
+                f"before request {_short(req)}{tail}"
             )
         try:
             proc.stdin.write(encode_request(req))
             proc.stdin.flush()
         except (BrokenPipeError, OSError) as err:
-            code = proc.poll()
+            try:
+                code = proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                code = None
+            tail = self._stderr_tail()
             self.close()
             raise LeanProcessDiedError(
                 f"the Lean REPL closed its input ({err}, exit code {code}) at request "
-                f"{_short(req)}{self._stderr_tail()}"
+                f"{_short(req)}{tail}"
             ) from None
         deadline = None if limit is None else time.monotonic() + limit
         parts: list[str] = []

@@ -4,7 +4,8 @@ child process; it does not touch mathgym code).
 It reads requests framed like the Lean REPL (lines joined until a blank line), answers with
 pretty-printed multi-line JSON followed by a blank line, and misbehaves on request:
 
-* ``{"cmd": "... sorry"}`` -> an env id and one sorry with goal ``⊢ True``;
+* ``{"cmd": "... sorry"}`` -> an env id and one sorry with goal ``⊢ True`` (a command
+  containing ``HANG`` never gets an answer);
 * tactic ``trivial`` -> ``proofStatus: "Completed"``, no goals;
 * tactic ``hang`` -> never answers (sleeps);
 * tactic ``die`` -> writes ``boom`` to stderr and exits with code 3;
@@ -30,6 +31,8 @@ def main() -> None:
         req = json.loads("".join(parts))
         parts = []
         if "cmd" in req:
+            if "HANG" in req["cmd"]:
+                time.sleep(3600)
             resp = {"env": env, "sorries": [{"proofState": state, "goal": "⊢ True",
                                              "pos": {"line": 1, "column": 20},
                                              "endPos": {"line": 1, "column": 25}}]}

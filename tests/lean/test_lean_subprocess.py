@@ -17,7 +17,11 @@ from pathlib import Path
 import gymnasium as gym
 import pytest
 from mathgym.envs.lean.client import LeanClient
-from mathgym.envs.lean.errors import LeanNotAvailableError, LeanProcessDiedError
+from mathgym.envs.lean.errors import (
+    LeanNotAvailableError,
+    LeanProcessDiedError,
+    LeanTimeoutError,
+)
 from mathgym.envs.lean.transport import SubprocessTransport
 
 import mathgym  # noqa: F401
@@ -81,6 +85,18 @@ def test_backend_failure_restarts_and_truncates(tactic, error, fragment):
         assert obs == "⊢ True" and info["proof_state"] == 0
         _, reward, term, _, _ = env.step("trivial")
         assert (reward, term) == (1.0, True)
+    finally:
+        env.close()
+
+
+def test_a_backend_failure_during_reset_raises_after_restarting():
+    env = make_env(timeout=0.5)
+    try:
+        with pytest.raises(LeanTimeoutError, match="no complete response within 0.5 s"):
+            env.reset(options={"theorem": "theorem HANG : True := by sorry"})
+        assert env.client.generation == 1
+        obs, info = env.reset(options={"theorem": THEOREM})
+        assert obs == "⊢ True" and info["generation"] == 1
     finally:
         env.close()
 
