@@ -3,7 +3,8 @@
 - ``reasoning/mathqa-l1`` ... ``-l5``: every module, 50 problems each (fixed seed), at one
   difficulty level. Certificate = the answer text; verified by regenerating the problem from
   ``(module, difficulty, seed, index)`` and requiring ``score(answer, problem) == 1``.
-- ``reasoning/progsynth-l1``: every program-synthesis module, 20 problems each, level 1.
+- ``reasoning/progsynth-l1`` (also ``-l3``, ``-l5``): every program-synthesis module, 20
+  problems each, at that level (level 5 needs graphs of up to 7 nodes).
   Certificate = the action sequence; verified by rebuilding the graph from scratch (every
   action must be allowed by the type mask), evaluating it and scoring its value.
 - ``reasoning/mathqa-quick`` and ``reasoning/progsynth-quick`` (tag ``quick``): small subsets
@@ -174,5 +175,7 @@ BENCHMARKS: dict[str, Callable[[], Benchmark]] = {
     **{f"reasoning/mathqa-l{d}": _level(d) for d in range(1, 6)},
     "reasoning/mathqa-quick": lambda: mathqa_benchmark(1, quick=True),
     "reasoning/progsynth-l1": lambda: progsynth_benchmark(1),
+    "reasoning/progsynth-l3": lambda: progsynth_benchmark(3),
+    "reasoning/progsynth-l5": lambda: progsynth_benchmark(5),
     "reasoning/progsynth-quick": lambda: progsynth_benchmark(1, quick=True),
 }
