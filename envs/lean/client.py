@@ -20,7 +20,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mathgym.envs.lean.errors import LeanBackendError, ReplayMismatchError
+from mathgym.envs.lean.errors import (
+    LeanBackendError,
+    LeanProtocolError,
+    ReplayMismatchError,
+)
 from mathgym.envs.lean.protocol import (
     CommandResponse,
     ErrorResponse,
@@ -147,8 +151,6 @@ class LeanClient:
         resp = self.send(req, timeout)
         if isinstance(resp, kind | ErrorResponse):
             return resp
-        from mathgym.envs.lean.errors import LeanProtocolError
-
         self.failures += 1
         self.restart()
         raise LeanProtocolError(

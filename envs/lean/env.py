@@ -103,10 +103,12 @@ class LeanEnv(gym.Env):
     The goal of the theorem's final ``sorry``. ``reset(options={"theorem": src, "header":
     [cmd, ...]})`` chooses the theorem; otherwise the constructor's ``theorem`` (for a replay
     backend without one: the first provable theorem of the transcript). Re-resetting on the
-    same theorem reuses its root proof state (no re-elaboration). A theorem Lean rejects
-    (errors, no ``sorry``) raises ``ValueError`` with Lean's messages; a backend failure
-    while elaborating it raises the :class:`~mathgym.envs.lean.errors.LeanBackendError`
-    after the REPL has been restarted (calling ``reset`` again retries).
+    same theorem reuses its root proof state: each command (header or theorem) is elaborated
+    once per REPL process, so ``import Mathlib`` is paid once, not per episode. A theorem
+    Lean rejects (errors, no ``sorry``) raises ``ValueError`` with Lean's messages; a failure
+    of the backend while elaborating it raises the
+    :class:`~mathgym.envs.lean.errors.LeanBackendError` after the REPL has been restarted
+    (calling ``reset`` again retries).
 
     ## Episode End
     Terminated when the proof is completed. Truncated after ``max_steps`` actions, or at once
@@ -180,7 +182,10 @@ class LeanEnv(gym.Env):
             MAX_OBSERVATION_CHARS, min_length=0, charset=LEAN_CHARSET
         )
         self.action_space = spaces.Text(MAX_ACTION_CHARS, min_length=1, charset=LEAN_CHARSET)
-        self._roots: dict[tuple[tuple[str, ...], str], tuple[int, ProofNode]] = {}
+        #: Theorem and header of the current episode (the constructor's unless reset chose).
+        self.episode_theorem: str | None = None
+        self.episode_header: tuple[str, ...] = ()
+        self._commands: dict[tuple[int | None, str], tuple[int, Any]] = {}
         self._nodes: dict[int, ProofNode] = {}
         self._current: ProofNode | None = None
         self._steps = 0
@@ -197,26 +202,32 @@ class LeanEnv(gym.Env):
         return chosen.theorem, chosen.header
 
     # ------------------------------------------------------------------ episode set-up
-    def _root(self, header: tuple[str, ...], theorem: str) -> ProofNode:
-        key = (header, theorem)
-        cached = self._roots.get(key)
+    def _command(self, cmd: str, env_id: int | None) -> CommandResponse | ErrorResponse:
+        """Run a command once per REPL process: accepted results are cached by (env, text)."""
+        key = (env_id, cmd)
+        cached = self._commands.get(key)
         if cached is not None and cached[0] == self.client.generation:
             return cached[1]
+        resp = self.client.command(cmd, env_id)
+        if isinstance(resp, CommandResponse) and not resp.errors and resp.env is not None:
+            self._commands[key] = (self.client.generation, resp)
+        return resp
+
+    def _root(self, header: tuple[str, ...], theorem: str) -> ProofNode:
         env_id = None
         for i, cmd in enumerate(header):
-            resp = self.client.command(cmd, env_id)
+            resp = self._command(cmd, env_id)
             if isinstance(resp, ErrorResponse) or resp.errors or resp.env is None:
                 raise ValueError(
                     f"LeanEnv: header command {i} ({cmd[:80]!r}) failed in Lean: "
                     f"{_explain(resp)}"
                 )
             env_id = resp.env
-        resp = self.client.command(theorem, env_id)
+        resp = self._command(theorem, env_id)
         if isinstance(resp, ErrorResponse) or resp.errors:
             raise ValueError(
                 f"LeanEnv: Lean rejected the theorem {theorem[:80]!r}: {_explain(resp)}"
             )
-        assert isinstance(resp, CommandResponse)
         states = [s for s in resp.sorries if s.proof_state is not None]
         if not states:
             raise ValueError(
@@ -224,9 +235,7 @@ class LeanEnv(gym.Env):
                 "in ':= by sorry' (a tactic-mode sorry)"
             )
         final = max(states, key=lambda s: (s.pos.line, s.pos.column) if s.pos else (0, 0))
-        node = ProofNode(final.proof_state, (final.goal,), None, None, None)  # type: ignore[arg-type]
-        self._roots[key] = (self.client.generation, node)
-        return node
+        return ProofNode(final.proof_state, (final.goal,), None, None, None)  # type: ignore[arg-type]
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -248,7 +257,7 @@ class LeanEnv(gym.Env):
         if not all(isinstance(c, str) for c in header):
             raise ValueError("LeanEnv.reset: header must be a list of Lean command strings")
         root = self._root(header, theorem)
-        self.theorem, self.header = theorem, header
+        self.episode_theorem, self.episode_header = theorem, header
         self._nodes = {root.proof_state: root}
         self._current = root
         self._steps = 0

@@ -193,6 +193,18 @@ def test_theorems_lean_rejects_or_without_sorry_raise():
 
 
 @needs_transcripts
+def test_reset_options_choose_the_episode_without_changing_the_default():
+    env = make("dup_sorries", replay_ordered=False)
+    obs, _ = env.reset()
+    assert obs == "⊢ 1 = 1" and env.episode_theorem == "theorem thm1 : 1 = 1 := sorry"
+    obs, _ = env.reset(options={"theorem": "theorem thm2 : 2 = 2 := sorry",
+                                "header": ["theorem thm1 : 1 = 1 := sorry"]})
+    assert obs == "⊢ 2 = 2" and env.episode_header == ("theorem thm1 : 1 = 1 := sorry",)
+    obs, _ = env.reset()  # back to the constructor's theorem (its root is cached)
+    assert obs == "⊢ 1 = 1" and env.client.transport.sent == 2
+
+
+@needs_transcripts
 def test_max_steps_truncates():
     env = make("proof_step", max_steps=2)
     env.reset()
