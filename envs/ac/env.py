@@ -140,10 +140,12 @@ class ACEnv(gym.Env):
         kernels.action_mask(self._state, self._lengths, self.k, self.cap, self.cyclic_reduction,
                             self.n_moves, self._mask, self._scratch, self._scratch_lengths)
 
-    def _info(self) -> dict[str, Any]:
+    def _info(self, total: int | None = None) -> dict[str, Any]:
+        if total is None:
+            total = int(self._lengths.sum())
         return {
-            "solved": bool(kernels.is_solved(self._lengths)),
-            "total_length": int(self._lengths.sum()),
+            "solved": total == self.k,  # every relator non-empty: solved iff all have length 1
+            "total_length": total,
             "action_mask": self._mask.copy(),
             "steps": self._steps,
         }
@@ -169,11 +171,11 @@ class ACEnv(gym.Env):
             raise ValueError(f"action must be a move id, got {action!r}") from None
         if not 0 <= move < self.n_moves or isinstance(action, bool):
             raise ValueError(f"action {action!r} is not a move id in 0..{self.n_moves - 1}")
-        kernels.step_and_mask(self._state, self._lengths, move, self.k, self.cap,
-                              self.cyclic_reduction, self.n_moves, self._mask, self._scratch,
-                              self._scratch_lengths)
+        total = kernels.step_and_mask(self._state, self._lengths, move, self.k, self.cap,
+                                      self.cyclic_reduction, self.n_moves, self._mask,
+                                      self._scratch, self._scratch_lengths)
         self._steps += 1
-        info = self._info()
+        info = self._info(int(total))
         if self._extra:
             info.update(self._extra)
         solved = info["solved"]

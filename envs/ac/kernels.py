@@ -30,7 +30,7 @@ Kernels usable from your own ``@njit`` code (all ``@njit(cache=True)``; mutate i
     like ``state``/``lengths``.
 ``action_mask(state, lengths, k, cap, cyclic, n_moves, out, scratch, scratch_lengths)``
     ``out[m] = state_changes(...)`` for ``m < n_moves`` (bool array): the moves that are not
-    no-ops.
+    no-ops (decided from lengths and end letters when ``cyclic`` is False).
 
 Batched (``N`` states; ``states``: int8[N, k*cap], ``lengths``: int[N, k]):
 
@@ -224,18 +224,76 @@ def state_changes(state, lengths, move, k, cap, cyclic, scratch, scratch_lengths
 
 
 @njit(cache=True)
+def _is_power(state, b, n, letter):
+    for t in range(n):
+        if state[b + t] != letter:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _changes_free(state, lengths, move, k, cap):
+    """``state_changes`` without cyclic reduction, decided from lengths and end letters."""
+    n_concat = 2 * k * (k - 1)
+    n_conj = 2 * k * k
+    if move < n_concat:
+        t = (move + 1) % n_concat
+        i = t % k
+        t //= k
+        j = (i + 1 + t % (k - 1)) % k
+        bi = i * cap
+        bj = j * cap
+        li = lengths[i]
+        lj = lengths[j]
+        m = min(li, lj)
+        acc = 0
+        if t // (k - 1):
+            while acc < m and state[bi + li - 1 - acc] == state[bj + lj - 1 - acc]:
+                acc += 1
+        else:
+            while acc < m and state[bi + li - 1 - acc] == -state[bj + acc]:
+                acc += 1
+        new = li + lj - 2 * acc
+        return 0 < new <= cap  # r_i r_j^s = r_i only if r_j = 1, impossible
+    if move < n_concat + n_conj:
+        t = (move + 1) % n_conj
+        i = t % k
+        t //= k
+        g = t % k + 1
+        if t // k:
+            g = -g
+        b = i * cap
+        n = lengths[i]
+        start = state[b] == -g
+        end = state[b + n - 1] == g
+        if start and end:
+            return True
+        if start:
+            return not _is_power(state, b, n, -g)  # g g^-n g^-1 = g^-n
+        if end:
+            return not _is_power(state, b, n, g)
+        return n + 2 <= cap
+    return move < n_concat + n_conj + k  # inversion: r^-1 != r for reduced non-empty r
+
+
+@njit(cache=True)
 def action_mask(state, lengths, k, cap, cyclic, n_moves, out, scratch, scratch_lengths):
     """``out[m]`` = move ``m`` changes the state, for ``m < n_moves``."""
-    for m in range(n_moves):
-        out[m] = state_changes(state, lengths, m, k, cap, cyclic, scratch, scratch_lengths)
+    if cyclic:
+        for m in range(n_moves):
+            out[m] = state_changes(state, lengths, m, k, cap, cyclic, scratch, scratch_lengths)
+    else:
+        for m in range(n_moves):
+            out[m] = _changes_free(state, lengths, m, k, cap)
 
 
 @njit(cache=True)
 def step_and_mask(state, lengths, move, k, cap, cyclic, n_moves, mask, scratch, scratch_lengths):
-    """One env step for the single env: apply ``move``, then fill the next action ``mask``."""
-    applied = apply_move(state, lengths, move, k, cap, cyclic)
+    """One step of the single env: apply ``move``, fill the next action ``mask``, and return
+    the total relator length (solved iff it equals ``k``, as every relator is non-empty)."""
+    apply_move(state, lengths, move, k, cap, cyclic)
     action_mask(state, lengths, k, cap, cyclic, n_moves, mask, scratch, scratch_lengths)
-    return applied
+    return total_length(lengths)
 
 
 @njit(cache=True)
@@ -257,8 +315,8 @@ def action_masks_batch(states, lengths, k, cap, cyclic, n_moves, out):
 
 @njit(cache=True)
 def vector_step(
-    states, lengths, steps, actions, next_states, next_lengths, k, cap, cyclic, horizon,
-    length_reward, max_reward, rewards, terminated, truncated, totals, final_states,
+    states, lengths, steps, actions, max_move, next_states, next_lengths, k, cap, cyclic,
+    horizon, length_reward, max_reward, rewards, terminated, truncated, totals, final_states,
     final_lengths,
 ):
     """One vector-env step with same-step autoreset; returns the number of finished envs.
@@ -268,8 +326,13 @@ def vector_step(
     ``length_reward`` else 1) : (``-total length`` if ``length_reward`` else 0). A finished env
     copies its final state to ``final_states[n]`` / ``final_lengths[n]`` and restarts from
     ``next_states[n]`` / ``next_lengths[n]`` with ``steps[n] = 0``. ``totals[n]`` is the total
-    length of the state returned (after any reset).
+    length of the state returned (after any reset). If some action is not a move id in
+    ``0..n_moves-1`` (``n_moves`` = ``max_move + 1``) nothing changes and ``-(n + 1)`` is
+    returned for the first such env ``n``.
     """
+    for n in range(actions.shape[0]):
+        if actions[n] < 0 or actions[n] > max_move:
+            return -(n + 1)
     done = 0
     for n in range(states.shape[0]):
         st = states[n]

@@ -151,18 +151,18 @@ class ACVectorEnv(VectorEnv):
                 f"actions must be {self.num_envs} integer move ids, got shape {actions.shape} "
                 f"dtype {actions.dtype}"
             )
-        lo, hi = int(actions.min()), int(actions.max())
-        if lo < 0 or hi >= self.n_moves:
-            bad = int(np.flatnonzero((actions < 0) | (actions >= self.n_moves))[0])
+        done = kernels.vector_step(
+            self._states, self._lengths, self._steps, actions, self.n_moves - 1,
+            self._next_states, self._next_lengths, self.k, self.cap, self.cyclic_reduction,
+            self.horizon, self.reward_mode == "length", self.max_reward, self._rewards,
+            self._terminated, self._truncated, self._totals, self._final_states,
+            self._final_lengths,
+        )
+        if done < 0:
+            bad = -done - 1
             raise ValueError(
                 f"actions[{bad}] = {actions[bad]} is not a move id in 0..{self.n_moves - 1}"
             )
-        done = kernels.vector_step(
-            self._states, self._lengths, self._steps, actions, self._next_states,
-            self._next_lengths, self.k, self.cap, self.cyclic_reduction, self.horizon,
-            self.reward_mode == "length", self.max_reward, self._rewards, self._terminated,
-            self._truncated, self._totals, self._final_states, self._final_lengths,
-        )
         info: dict[str, Any] = {"total_length": self._totals.copy()}
         if done:
             finished = self._terminated | self._truncated
