@@ -1,7 +1,10 @@
 """Lean 4 family: a client for the Lean REPL JSON protocol and the ``mathgym/Lean-v0`` env.
 
-Modules: :mod:`.protocol` (requests/responses as typed values), :mod:`.transport` (subprocess
-``lake exe repl`` and recorded-transcript replay), :mod:`.client` (the REPL client),
-:mod:`.env` (the Gymnasium environment), :mod:`.benchmarks` (harness benchmarks) and
-:mod:`.cli` (``mathgym lean replay``).
+Modules: :mod:`.protocol` (requests/responses as typed values, framing), :mod:`.errors`
+(backend failures vs. configuration problems), :mod:`.transport` (subprocess ``lake exe
+repl``, recorded-transcript replay, lean-interact), :mod:`.client` (the REPL client),
+:mod:`.config` (finding the REPL; the install message), :mod:`.transcripts` (recorded
+sessions and the proof episodes in them), :mod:`.env` (the Gymnasium environment),
+:mod:`.benchmarks` (``formal/lean-replay``) and :mod:`.cli` (``mathgym lean replay``).
+See docs/lean.md.
 """
