@@ -12,13 +12,15 @@ import json
 import os
 import pathlib
 import random
+import re
 import subprocess
 
 import pytest
 from ac_strategies import random_reduced_word
 from mathgym.envs.ac import reference
-from mathgym.envs.ac.datasets import akbulut_kirby, miller_schupp
+from mathgym.envs.ac.datasets import akbulut_kirby, miller_schupp, ms_max_relator_length
 from mathgym.envs.ac.presentation import Presentation
+from mathgym.verifiers.ac import verify_ac_path
 
 import mathgym.bench.acsolver_worker as worker
 
@@ -71,3 +73,46 @@ def test_reference_matches_acsolver_acmove():
         if ours != theirs:
             mismatches.append((state, move, cyclic, ours, theirs))
     assert mismatches == []
+
+
+def _acsolver_data_dir() -> pathlib.Path:
+    out = subprocess.run(
+        [PYTHON, "-c", "import importlib.util as u;"
+         "print(u.find_spec('ac_solver').submodule_search_locations[0])"],
+        capture_output=True, text=True, timeout=60, check=True)
+    return pathlib.Path(out.stdout.strip()) / "search" / "miller_schupp" / "data"
+
+
+def _read_tuples(line: str) -> list[tuple[int, int]]:
+    """``[(0, 7), (6, 7), ...]`` without evaluating anything."""
+    return [(int(a), int(b)) for a, b in re.findall(r"\((-?\d+),\s*(-?\d+)\)", line)]
+
+
+def test_published_greedy_paths_replay_on_reference():
+    """AC-Solver's shipped greedy results: 533 MS presentations with their paths.
+
+    The files store each path as ``[(0, total_length), (action + 1, total_length), ...]``
+    (1-based move ids, first entry the start); every one must replay to a trivial
+    presentation with the recorded total length after every move, at the MS cap, without
+    cyclic reduction.
+    """
+    data = _acsolver_data_dir()
+    solved = data / "greedy_solved_presentations.txt"
+    paths = data / "greedy_search_paths.txt"
+    if not solved.exists() or not paths.exists():
+        pytest.skip(f"AC-Solver's published greedy data not found under {data}")
+    presentations = [json.loads(line) for line in solved.read_text().splitlines() if line]
+    all_paths = [_read_tuples(line) for line in paths.read_text().splitlines() if line]
+    assert len(presentations) == len(all_paths) == 533
+    for array, path in zip(presentations, all_paths, strict=True):
+        cap = len(array) // 2
+        rels = Presentation.from_array(array).relators
+        assert path[0] == (0, sum(map(len, rels)))
+        for action, total in path[1:]:
+            rels = reference.apply_move(rels, action - 1, cap)
+            assert sum(map(len, rels)) == total
+        assert verify_ac_path(array, [a - 1 for a, _ in path[1:]], cap).ok
+    # every published presentation is one of our 1190 MS presentations at its benchmark cap
+    ours = {tuple(m.presentation.to_array(ms_max_relator_length(m.n)).tolist())
+            for m in miller_schupp()}
+    assert all(tuple(a) in ours for a in presentations)
