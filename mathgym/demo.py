@@ -71,7 +71,12 @@ def plan(benchmark_ids: list[str] | None = None) -> list[tuple[str, str]]:
 def run(args: argparse.Namespace) -> int:
     from mathgym.harness.registry import list_benchmarks
     from mathgym.harness.runner import EvalConfig, evaluate
-    from mathgym.leaderboards.board import format_table, load_submissions, ranked_rows
+    from mathgym.leaderboards.board import (
+        format_amount,
+        format_table,
+        load_submissions,
+        ranked_rows,
+    )
     from mathgym.leaderboards.submit import SubmissionError, submit
 
     out = Path(args.out)
@@ -102,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         ))
         m = doc["metrics"]
         print(f"{agent:>16} on {bid:<26} solved {m['solved']:>3}/{m['num_records']:<3} "
-              f"budget {doc['budget']['amount']:g} {doc['budget']['unit']:<12} "
+              f"budget {format_amount(doc['budget']['amount'])} {doc['budget']['unit']:<12} "
               f"{time.time() - t0:6.1f}s")
         runs.append((bid, run_dir))
 

@@ -62,6 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from mathgym.harness.results import ResultsError
     from mathgym.harness.runner import EvalConfig, evaluate
+    from mathgym.leaderboards.board import format_amount
 
     try:
         cfg = EvalConfig(
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"{doc['agent']['name']} on {doc['benchmark']['id']}@{doc['benchmark']['version']}: "
         f"solved {m['solved']}/{m['num_records']} = {m['solve_rate']:.3f}{ci_text}; "
-        f"budget {doc['budget']['amount']:g} {doc['budget']['unit']}; "
+        f"budget {format_amount(doc['budget']['amount'])} {doc['budget']['unit']}; "
         f"wall {doc['run']['wall_time']:.1f}s -> {args.out}/results.json"
     )
     return 0
