@@ -140,8 +140,19 @@ def _differentiate(e: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
     return sympy.expand(sympy.diff(_expr(e), var))
 
 
+def _degree(e: sympy.Expr) -> int:
+    try:
+        return int(sympy.Poly(e).total_degree()) if e.free_symbols else 0
+    except sympy.PolynomialError as err:
+        raise OperatorError(f"not a polynomial: {err}") from err
+
+
 def _substitute(e: sympy.Expr, var: sympy.Symbol, value: sympy.Expr) -> sympy.Expr:
-    return _poly_guard(sympy.expand(_expr(e).subs(var, _expr(value))))
+    e, value = _expr(e), _expr(value)
+    # Refuse before expanding: the result's degree is at most deg(e) * deg(value).
+    if _degree(e) * max(_degree(value), 1) > MAX_DEGREE:
+        raise OperatorError("degree too large")
+    return _poly_guard(sympy.expand(e.subs(var, value)))
 
 
 def _evaluate(e: sympy.Expr, value: sympy.Rational) -> sympy.Rational:
