@@ -7,7 +7,15 @@ from decimal import Decimal
 from fractions import Fraction
 
 import sympy
-from mathgym.envs.reasoning.generators.common import element, nonzero, num_json, num_text, paren
+from mathgym.envs.reasoning.generators.common import (
+    element,
+    join_terms,
+    monomial_text,
+    nonzero,
+    num_json,
+    num_text,
+    paren,
+)
 from mathgym.envs.reasoning.registry import Draft, register
 
 _INT_MAG = (10, 100, 1000, 10**5, 10**8)
@@ -211,13 +219,14 @@ def simplify_surd(rng: random.Random, difficulty: int) -> Draft:
         parts = []
         for _ in range(count):
             parts.append([nonzero(rng, -9, 9), rng.randint(1, 6) ** 2 * base])
-        text = " + ".join(f"{c}*sqrt({n})" for c, n in parts).replace("+ -", "- ")
+        text = join_terms([monomial_text(c, [(f"sqrt({n})", 1)]) for c, n in parts])
         value = sum(c * sympy.sqrt(n) for c, n in parts)
     else:
         a, b = rng.randint(1, 6), rng.randint(1, 6)
         c = nonzero(rng, -9, 9)
         num, den = a * a * base * rng.choice((1, base)), b * b * base
-        text, parts = f"{c}*sqrt({num})/sqrt({den})", [[c, num], [1, den]]
+        text = f"{monomial_text(c, [(f'sqrt({num})', 1)])}/sqrt({den})"
+        parts = [[c, num], [1, den]]
         value = c * sympy.sqrt(num) / sympy.sqrt(den)
     return Draft(
         question=f"Simplify {text}.",
