@@ -124,16 +124,16 @@ class Database:
         return " ".join(self.decode(expr))
 
 
-def _read_tokens(path: str, seen: set, comments: list | None) -> list[str]:
+def _read_tokens(path: str, seen: set, comments: dict | None, out: list | None = None) -> list:
     """Tokens of ``path`` with comments removed and ``$[ f $]`` inclusions expanded.
 
-    When ``comments`` is a list, each comment's text is appended to it and the token
-    ``"$(#n"`` (n = its index) is left in place so the parser can attach it to the next
-    statement.
+    When ``comments`` is a dict, each comment's text is stored under the index (in the
+    returned token list) of the token that follows it, so the parser can attach a comment to
+    the statement whose label comes right after it.
     """
     real = os.path.realpath(path)
     if real in seen:
-        return []
+        return out if out is not None else []
     seen.add(real)
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
@@ -141,9 +141,11 @@ def _read_tokens(path: str, seen: set, comments: list | None) -> list[str]:
     except OSError as err:
         raise MetamathError(f"cannot read Metamath database {path!r}: {err}") from None
     toks = text.split()
+    if out is None:
+        out = []
     if "$(" not in toks and "$[" not in toks:
-        return toks
-    out: list[str] = []
+        out.extend(toks)
+        return out
     i = 0
     n = len(toks)
     base = os.path.dirname(path)
@@ -161,7 +163,7 @@ def _read_tokens(path: str, seen: set, comments: list | None) -> list[str]:
             if k + 2 >= n or toks[k + 2] != "$]":
                 raise MetamathError(f"{path}: '$[' must be followed by a file name and '$]'")
             inc = toks[k + 1]
-            out.extend(_read_tokens(os.path.join(base, inc), seen, comments))
+            _read_tokens(os.path.join(base, inc), seen, comments, out)
             i = k + 3
             continue
         out.extend(toks[i:j])
@@ -172,8 +174,7 @@ def _read_tokens(path: str, seen: set, comments: list | None) -> list[str]:
         except ValueError:
             raise MetamathError(f"{path}: comment '$(' is never closed with '$)'") from None
         if comments is not None:
-            out.append(f"$(#{len(comments)}")
-            comments.append(" ".join(toks[j + 1 : e]))
+            comments[len(out)] = " ".join(toks[j + 1 : e])
         i = e + 1
     return out
 
@@ -191,7 +192,7 @@ class _Scope:
 
 def parse(path: str = DEFAULT_DATABASE, keep_comments: bool = False) -> Database:
     """Parse the database at ``path``. Raises :class:`MetamathError` on malformed input."""
-    comments: list | None = [] if keep_comments else None
+    comments: dict | None = {} if keep_comments else None
     toks = _read_tokens(path, set(), comments)
     db = Database(path=path)
     codes = db.codes
@@ -313,6 +314,8 @@ def parse(path: str = DEFAULT_DATABASE, keep_comments: bool = False) -> Database
         if t[0] != "$":
             # A labelled statement: LABEL $x ...
             label = t
+            if comments is not None:
+                last_comment = comments.get(i, "")
             if i + 1 >= n:
                 raise MetamathError(f"{where(i)}: label {label!r} without a statement")
             kw = toks[i + 1]
@@ -422,9 +425,6 @@ def parse(path: str = DEFAULT_DATABASE, keep_comments: bool = False) -> Database
                     scopes[-1].dv.append((a, b) if a < b else (b, a))
             snapshot_version += 1
             i = j + 1
-        elif t.startswith("$(#"):
-            last_comment = comments[int(t[3:])] if comments is not None else ""
-            i += 1
         else:
             raise MetamathError(f"{where(i)}: unexpected token {t!r}")
         if len(symbols) >= 65535:
