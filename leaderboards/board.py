@@ -27,6 +27,14 @@ def format_amount(amount: float) -> str:
     return str(int(amount)) if float(amount).is_integer() else f"{amount:g}"
 
 
+def agent_label(agent: dict[str, Any]) -> str:
+    """``name vVERSION`` plus its config when it has one: ``ac-beam v1 (width=8)``."""
+    label = f"{agent['name']} v{agent['version']}"
+    if agent.get("config"):
+        label += " (" + ", ".join(f"{k}={v}" for k, v in sorted(agent["config"].items())) + ")"
+    return label
+
+
 def board_dir(benchmark_id: str, root: str | Path | None = None) -> Path:
     """Folder of a benchmark's board, e.g. ``<root>/ac/ms1190``."""
     base = Path(root) if root is not None else DEFAULT_ROOT
@@ -76,7 +84,7 @@ def ranked_rows(submissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         sub = doc.get("submission", {})
         rows.append({
             "rank": rank,
-            "agent": f"{doc['agent']['name']} v{doc['agent']['version']}",
+            "agent": agent_label(doc["agent"]),
             "config": doc["agent"]["config"],
             "solved": m["solved"],
             "total": m["num_records"],

@@ -65,7 +65,8 @@ def test_replayed_ak2_is_accepted(replayed, tmp_path):
     write_results(path, replayed)
     stored = submit(path, root=tmp_path / "boards")
     assert stored.parent == tmp_path / "boards" / "ac" / "ak"
-    assert "| 1 | replay v1 | 1/6 |" in (stored.parent / "README.md").read_text()
+    readme = (stored.parent / "README.md").read_text()
+    assert "| 1 | replay v1 (path=" in readme and "| 1/6 | 0.167 [0.000, 0.500] |" in readme
 
 
 @pytest.mark.parametrize("forge, message", [

@@ -71,7 +71,9 @@ def test_honest_run_is_accepted_and_listed(honest, tmp_path, capsys):
     assert main(["leaderboard", "toy/count", "--root", str(root)]) == 0
     out = capsys.readouterr().out
     solved, total = honest["metrics"]["solved"], honest["metrics"]["num_records"]
-    assert f"toy-walker v1  {solved}/{total}" in out
+    row = next(line for line in out.splitlines() if line.startswith("1 "))
+    assert "toy-walker v1 (crash=, forge=False, sleep=0.0)" in row
+    assert f" {solved}/{total} " in row
     with pytest.raises(SubmissionError, match="already on the board"):
         submit(_write(tmp_path, honest), root=root)
 
