@@ -72,8 +72,9 @@ def test_multi_turn_feedback_then_success():
     assert (reward, terminated) == (0.0, False)
     assert obs.startswith(question) and "Attempt 1 of 3" in obs
     assert p.answer not in info["feedback"]
-    obs, reward, terminated, _, info = env.step("hello world")
+    obs, reward, terminated, _, info = env.step("hello world \u00e9\u2028")
     assert (reward, terminated) == (0.0, False) and "Attempt 2 of 3" in obs
+    assert env.observation_space.contains(obs)  # feedback stays inside the charset
     obs, reward, terminated, _, info = env.step(p.answer)
     assert (reward, terminated, info["attempt"]) == (1.0, True, 3)
 

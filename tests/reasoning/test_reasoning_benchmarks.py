@@ -124,3 +124,23 @@ def test_every_generated_answer_scores_one(module):
         for i in range(24):
             p = generate(module, d, 424242, i)
             assert score(p.answer, p) == 1.0, (module, d, i, p.answer)
+
+
+def test_oracle_never_reads_the_reference_answer():
+    import dataclasses
+
+    from mathgym.agents.reasoning.oracle_sympy import solve
+
+    for module in MODULES:
+        p = generate(module, 4, 77, 3)
+        blinded = dataclasses.replace(p, answer="0")
+        assert score(solve(blinded), p) == 1.0, module
+
+
+def test_search_respects_a_tiny_budget():
+    bench = get_benchmark("reasoning/progsynth-quick")
+    inst = bench.instance("algebra__linear_1d/000")
+    attempt = get_agent("progsynth-search").attempt(bench, inst, budget=2, seed=0)
+    assert not attempt.solved and attempt.cost <= 2  # the shortest program has 3 nodes
+    attempt = get_agent("progsynth-search").attempt(bench, inst, budget=3, seed=0)
+    assert attempt.solved and attempt.cost == 3 and len(attempt.certificate) == 3
