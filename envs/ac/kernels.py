@@ -30,7 +30,7 @@ Kernels usable from your own ``@njit`` code (all ``@njit(cache=True)``; mutate i
     like ``state``/``lengths``.
 ``action_mask(state, lengths, k, cap, cyclic, n_moves, out, scratch, scratch_lengths)``
     ``out[m] = state_changes(...)`` for ``m < n_moves`` (bool array): the moves that are not
-    no-ops (decided from lengths and end letters when ``cyclic`` is False).
+    no-ops (decided from lengths and end letters; a full trial move only in rare cases).
 
 Batched (``N`` states; ``states``: int8[N, k*cap], ``lengths``: int[N, k]):
 
@@ -277,14 +277,82 @@ def _changes_free(state, lengths, move, k, cap):
 
 
 @njit(cache=True)
+def _changes_cyclic(state, lengths, move, k, cap, scratch, scratch_lengths):
+    """``state_changes`` with cyclic reduction, for a state whose relators are all cyclically
+    reduced: only the rewritten relator can change."""
+    n_concat = 2 * k * (k - 1)
+    n_conj = 2 * k * k
+    if move < n_concat:
+        t = (move + 1) % n_concat
+        i = t % k
+        t //= k
+        j = (i + 1 + t % (k - 1)) % k
+        inv = t // (k - 1)
+        bi = i * cap
+        bj = j * cap
+        li = lengths[i]
+        lj = lengths[j]
+        m = min(li, lj)
+        acc = 0
+        if inv:
+            while acc < m and state[bi + li - 1 - acc] == state[bj + lj - 1 - acc]:
+                acc += 1
+        else:
+            while acc < m and state[bi + li - 1 - acc] == -state[bj + acc]:
+                acc += 1
+        new = li + lj - 2 * acc
+        if new == 0 or new > cap:
+            return False
+        # first and last letters of r_i[:li-acc] + (r_j^s)[acc:]
+        if li > acc:
+            first = state[bi]
+        else:
+            first = -state[bj + lj - 1 - acc] if inv else state[bj + acc]
+        if lj > acc:
+            last = -state[bj] if inv else state[bj + lj - 1]
+        else:
+            last = state[bi + li - acc - 1]
+        if first != -last:
+            return True  # already cyclically reduced and != r_i (as r_j != 1)
+        return state_changes(state, lengths, move, k, cap, True, scratch, scratch_lengths)
+    if move < n_concat + n_conj:
+        t = (move + 1) % n_conj
+        i = t % k
+        t //= k
+        g = t % k + 1
+        if t // k:
+            g = -g
+        b = i * cap
+        n = lengths[i]
+        if state[b] == -g:  # r[-1] == g is impossible for a cyclically reduced r here
+            return not _is_power(state, b, n, -g)
+        if state[b + n - 1] == g:
+            return not _is_power(state, b, n, g)
+        return False  # g r g^-1 is over the cap or cyclically reduces back to r
+    return move < n_concat + n_conj + k
+
+
+@njit(cache=True)
+def _all_cyclically_reduced(state, lengths, k, cap):
+    for r in range(k):
+        n = lengths[r]
+        if n > 1 and state[r * cap] == -state[r * cap + n - 1]:
+            return False
+    return True
+
+
+@njit(cache=True)
 def action_mask(state, lengths, k, cap, cyclic, n_moves, out, scratch, scratch_lengths):
     """``out[m]`` = move ``m`` changes the state, for ``m < n_moves``."""
-    if cyclic:
-        for m in range(n_moves):
-            out[m] = state_changes(state, lengths, m, k, cap, cyclic, scratch, scratch_lengths)
-    else:
+    if not cyclic:
         for m in range(n_moves):
             out[m] = _changes_free(state, lengths, m, k, cap)
+    elif not _all_cyclically_reduced(state, lengths, k, cap):
+        for m in range(n_moves):  # every move (even a no-op) cyclically reduces the state
+            out[m] = True
+    else:
+        for m in range(n_moves):
+            out[m] = _changes_cyclic(state, lengths, m, k, cap, scratch, scratch_lengths)
 
 
 @njit(cache=True)

@@ -85,13 +85,15 @@ def test_known_paths_on_kernels():
 
 def test_action_mask_matches_reference():
     rng = random.Random(7)
-    for _ in range(400):
+    for _ in range(3000):
         k = rng.choice([2, 3])
         cap = rng.choice([5, 7, 12])
         cyclic = rng.random() < 0.5
         rels = tuple(random_reduced_word(rng, k, rng.randint(1, cap)) for _ in range(k))
         if rng.random() < 0.2:  # powers of a generator exercise fixed conjugations
-            rels = ((1,) * rng.randint(1, cap),) + rels[1:]
+            rels = ((rng.choice([1, -1, 2, -2]),) * rng.randint(1, cap),) + rels[1:]
+        if rng.random() < 0.5:  # cyclically reduced states take the fast cyclic path
+            rels = tuple(cyclic_reduce(r) for r in rels)
         state = Presentation(rels).to_array(cap)
         lengths = kernels.lengths_of(state, k, cap)
         n = num_moves(k, inversions=True)
