@@ -63,11 +63,9 @@ def test_beam_and_bidirectional_paths_verify() -> None:
     beam = beam_search(ak2, 200_000, 7, width=64)
     assert beam.solved
     assert verify_ac_path(ak2, beam.path, 7).ok
-    # at cap 7 the trivial presentations' component has 1,658,952 states and contains AK(2),
-    # so a ball that exhausts it is met by the first expansion
-    bidir = bidirectional_search(ak2, 2_000, 7, goal_nodes=2_000_000)
-    assert bidir.solved and bidir.nodes <= 12
-    assert bidir.info["goal_nodes"] == 1_658_952
+    # greedy alone needs 3596 nodes; a 20k ball around the trivial states is met earlier
+    bidir = bidirectional_search(ak2, 10_000, 7, goal_nodes=20_000)
+    assert bidir.solved and bidir.nodes < 3596
     assert verify_ac_path(ak2, bidir.path, 7).ok
 
 
