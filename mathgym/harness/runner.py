@@ -61,6 +61,7 @@ class EvalConfig:
     instances: Sequence[str] | None = None
     progress: bool = True
     ray_address: str | None = None
+    attempt_timeout: float | None = None
 
 
 def to_json_ready(obj: Any, strict: bool = True) -> Any:
@@ -171,40 +172,59 @@ def select_instances(
     return chosen
 
 
-def _crash_record(task: tuple) -> dict[str, Any]:
-    """Record of an attempt whose worker process died even when it ran alone."""
+def _failed_record(task: tuple, error: str) -> dict[str, Any]:
+    """Record of an attempt that produced no result (worker died, or timed out)."""
     _, _, _, _, instance_id, seed = task
     return {
         "instance": instance_id, "seed": int(seed), "claimed": False, "solved": False,
-        "certificate": None, "cost": 0, "wall_time": 0.0, "info": {},
-        "error": "the worker process died running this attempt, also when retried alone "
-                 "(segfault, out of memory or killed)",
+        "certificate": None, "cost": 0, "wall_time": 0.0, "info": {}, "error": error,
     }
 
 
-def _iter_multiprocessing(tasks: list[tuple], workers: int) -> Iterator[dict[str, Any]]:
-    """Run tasks on a process pool that survives dying workers.
+_DIED = ("the worker process died running this attempt, also when retried alone "
+         "(segfault, out of memory or killed)")
 
-    At most ``2 * workers`` tasks are in flight. When a worker dies (the pool breaks), the
-    tasks that were in flight are retried one at a time, each in a fresh one-process pool: a
-    task that kills its worker even alone is recorded as an error; the others finish normally.
-    Then the remaining tasks continue on a new pool.
+
+def _kill_pool(pool: Any) -> None:
+    """Terminate every worker of a ProcessPoolExecutor (a hung attempt cannot be cancelled)."""
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        if proc.is_alive():
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _iter_multiprocessing(
+    tasks: list[tuple], workers: int, timeout: float | None = None
+) -> Iterator[dict[str, Any]]:
+    """Run tasks on a process pool that survives dying and hung workers.
+
+    Without ``timeout`` at most ``2 * workers`` tasks are in flight; with it, exactly
+    ``workers`` (so each one's clock starts when it starts). When a worker dies (the pool
+    breaks), the tasks that were in flight are retried one at a time in a fresh one-process
+    pool: a task that kills its worker even alone is recorded as an error, the others finish
+    normally. An attempt running longer than ``timeout`` seconds is recorded as an error, the
+    pool is killed, and the other in-flight attempts are run again on a new pool.
     """
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    window = workers if timeout else 2 * workers
     todo = list(reversed(tasks))
     while todo:
         suspects: list[tuple] = []
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
         running: dict[Any, tuple] = {}
+        started: dict[Any, float] = {}
+        hung = False
         try:
-            while (todo or running) and not suspects:
-                while todo and len(running) < 2 * workers:
+            while (todo or running) and not suspects and not hung:
+                while todo and len(running) < window:
                     task = todo.pop()
-                    running[pool.submit(_task, *task)] = task
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    fut = pool.submit(_task, *task)
+                    running[fut], started[fut] = task, time.monotonic()
+                done, _ = wait(running, timeout=0.5 if timeout else None,
+                               return_when=FIRST_COMPLETED)
                 for fut in done:
                     task = running.pop(fut)
                     try:
@@ -213,15 +233,33 @@ def _iter_multiprocessing(tasks: list[tuple], workers: int) -> Iterator[dict[str
                         suspects.append(task)
                         continue
                     yield record
-            suspects += list(running.values())
+                if timeout and not suspects:
+                    now = time.monotonic()
+                    for fut in [f for f in running if now - started[f] > timeout]:
+                        hung = True
+                        yield _failed_record(
+                            running.pop(fut), f"attempt timed out after {timeout:g} s "
+                            "(--attempt-timeout); its worker was killed")
+            if hung:
+                todo.extend(reversed(list(running.values())))  # innocent: run them again
+            else:
+                suspects += list(running.values())
         finally:
-            pool.shutdown(wait=not suspects, cancel_futures=True)
+            if hung:
+                _kill_pool(pool)
+            else:
+                pool.shutdown(wait=not suspects, cancel_futures=True)
         for task in suspects:
             solo = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
             try:
-                yield solo.submit(_task, *task).result()
+                fut = solo.submit(_task, *task)
+                yield fut.result(timeout=timeout)
             except BrokenProcessPool:
-                yield _crash_record(task)
+                yield _failed_record(task, _DIED)
+            except TimeoutError:
+                yield _failed_record(task, f"attempt timed out after {timeout:g} s "
+                                           "(--attempt-timeout); its worker was killed")
+                _kill_pool(solo)
             finally:
                 solo.shutdown(wait=False, cancel_futures=True)
 
@@ -321,6 +359,12 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
     """
     if cfg.backend not in BACKENDS:
         raise ValueError(f"--backend {cfg.backend!r}: choose one of {', '.join(BACKENDS)}")
+    if cfg.attempt_timeout is not None:
+        if cfg.backend != "multiprocessing":
+            raise ValueError("--attempt-timeout needs the multiprocessing backend (the one "
+                             "that can kill a hung attempt)")
+        if not cfg.attempt_timeout > 0:
+            raise ValueError(f"--attempt-timeout must be > 0 seconds, got {cfg.attempt_timeout}")
     if cfg.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {cfg.workers}")
     seeds = [int(s) for s in cfg.seeds]
@@ -371,10 +415,12 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
                        unit="att", file=sys.stderr, dynamic_ncols=True)
             bar.set_postfix(solved=solved, rate=f"{solved / max(finished, 1):.3f}")
         workers = min(cfg.workers, max(len(tasks), 1))
-        if cfg.backend == "inline" or (cfg.backend == "multiprocessing" and workers == 1):
+        if cfg.backend == "inline" or (
+            cfg.backend == "multiprocessing" and workers == 1 and cfg.attempt_timeout is None
+        ):
             stream = _iter_inline(tasks)
         elif cfg.backend == "multiprocessing":
-            stream = _iter_multiprocessing(tasks, workers)
+            stream = _iter_multiprocessing(tasks, workers, cfg.attempt_timeout)
         else:
             stream = _iter_ray(tasks, cfg.workers, cfg.ray_address)
         errors = 0

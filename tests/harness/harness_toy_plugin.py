@@ -83,18 +83,22 @@ class ToyWalker(Agent):
     """Seeded random walk without the env; gives up after ``budget`` steps.
 
     ``sleep`` slows each attempt (kill tests). ``forge`` returns a wrong certificate.
-    ``crash`` names an instance whose attempt kills its own process (SIGKILL), like a segfault.
+    ``crash`` names an instance whose attempt kills its own process (SIGKILL), like a segfault;
+    ``hang`` one whose attempt never returns.
     """
 
     name = "toy-walker"
     version = "1"
 
-    def __init__(self, *, sleep: float = 0.0, forge: bool = False, crash: str = ""):
-        super().__init__(sleep=sleep, forge=forge, crash=crash)
+    def __init__(self, *, sleep: float = 0.0, forge: bool = False, crash: str = "",
+                 hang: str = ""):
+        super().__init__(sleep=sleep, forge=forge, crash=crash, hang=hang)
 
     def attempt(self, benchmark, instance, budget, seed):
         if instance.id == self.config["crash"]:
             os.kill(os.getpid(), 9)
+        if instance.id == self.config["hang"]:
+            time.sleep(3600)
         if self.config["sleep"]:
             time.sleep(self.config["sleep"])
         rng = np.random.default_rng([seed, instance.data["target"]])

@@ -40,7 +40,7 @@ def test_content_hash_is_stable_and_sensitive():
 
 def test_get_agent_config_errors_are_readable():
     agent = registry.get_agent("toy-walker", sleep=0.0)
-    assert agent.config == {"sleep": 0.0, "forge": False, "crash": ""}
+    assert agent.config == {"sleep": 0.0, "forge": False, "crash": "", "hang": ""}
     with pytest.raises(ValueError, match=r"agent 'toy-walker' rejected config \{'bogus': 1\}"):
         registry.get_agent("toy-walker", bogus=1)
     with pytest.raises(ValueError, match="unknown agent 'nope'; known agents: .*random"):

@@ -115,3 +115,17 @@ def test_a_worker_that_dies_is_recorded_and_the_rest_of_the_run_is_unaffected(tm
     rest = [r for r in crashed["results"] if r["instance"] != "t03"]
     strip = harness_toy_plugin.strip_timing
     assert strip(rest) == strip(clean["results"])
+
+
+def test_a_hung_attempt_times_out_and_the_others_are_unaffected(tmp_path):
+    cfg = dict(agent_config={"hang": "t05"}, instances=["t04", "t05", "t06", "t07"])
+    hung = evaluate(_config(tmp_path / "hung", workers=2, attempt_timeout=2.0, **cfg))
+    clean = evaluate(_config(tmp_path / "clean", backend="inline",
+                             **{**cfg, "instances": ["t04", "t06", "t07"]}))
+    bad = [r for r in hung["results"] if r["instance"] == "t05"]
+    assert len(bad) == 2 and all("timed out after 2 s" in r["error"] for r in bad)
+    strip = harness_toy_plugin.strip_timing
+    assert strip([r for r in hung["results"] if r["instance"] != "t05"]) == \
+        strip(clean["results"])
+    with pytest.raises(ValueError, match="needs the multiprocessing backend"):
+        evaluate(_config(tmp_path / "x", backend="inline", attempt_timeout=1.0))

@@ -72,7 +72,7 @@ def test_honest_run_is_accepted_and_listed(honest, tmp_path, capsys):
     out = capsys.readouterr().out
     solved, total = honest["metrics"]["solved"], honest["metrics"]["num_records"]
     row = next(line for line in out.splitlines() if line.startswith("1 "))
-    assert "toy-walker v1 (crash=, forge=False, sleep=0.0)" in row
+    assert "toy-walker v1 (crash=, forge=False, hang=, sleep=0.0)" in row
     assert f" {solved}/{total} " in row
     with pytest.raises(SubmissionError, match="already on the board"):
         submit(_write(tmp_path, honest), root=root)

@@ -56,6 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=None, help="only the first N instances")
     parser.add_argument("--instances", nargs="+", default=None, metavar="ID",
                         help="only these instance ids")
+    parser.add_argument("--attempt-timeout", type=float, default=None, metavar="SECONDS",
+                        help="record an attempt running longer as an error and kill its worker "
+                             "(multiprocessing backend)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -79,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
             instances=args.instances,
             progress=not args.no_progress,
             ray_address=args.ray_address,
+            attempt_timeout=args.attempt_timeout,
         )
         doc = evaluate(cfg)
     except (ValueError, ResultsError) as err:
