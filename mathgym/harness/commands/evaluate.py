@@ -2,7 +2,7 @@
 
 Example::
 
-    mathgym eval --benchmark ac/ms1190 --agent greedy --budget 1000000 --seeds 0 1 2 \\
+    mathgym eval --benchmark ac/ms1190 --agent ac-greedy --budget 1000000 --seeds 0 1 2 \\
         --workers 2 --out runs/greedy-ms1190
 """
 
