@@ -161,27 +161,53 @@ def _invert(state, lengths, i, cap):
     return True
 
 
+# k = 2 decoding as constant tables (numba freezes global arrays): kind 0 concat, 1 conj,
+# 2 invert; relator i; partner j / signed generator g; sign of the concatenated relator.
+_K2_KIND = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2], dtype=np.int64)
+_K2_I = np.array([1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 1], dtype=np.int64)
+_K2_OTHER = np.array([0, 1, 0, 1, -1, -2, -2, 1, 1, 2, 2, -1, 0, 0], dtype=np.int64)
+_K2_SIGN = np.array([1, -1, -1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], dtype=np.int64)
+
+
 @njit(cache=True)
-def apply_move(state, lengths, move, k, cap, cyclic):
-    """Apply one move in place (see the module docstring); True if within the cap."""
+def _decode(move, k):
+    """``(kind, i, other, sign)``: kind 0 = concat ``r_i <- r_i r_other^sign``, 1 = conj by the
+    signed generator ``other``, 2 = invert, -1 = not a move id. Tables for k = 2."""
+    if k == 2:
+        if 0 <= move < 14:
+            return _K2_KIND[move], _K2_I[move], _K2_OTHER[move], _K2_SIGN[move]
+        return -1, 0, 0, 0
     n_concat = 2 * k * (k - 1)
     n_conj = 2 * k * k
     if move < 0:
-        applied = False
-    elif move < n_concat:
+        return -1, 0, 0, 0
+    if move < n_concat:
         t = (move + 1) % n_concat
         i = t % k
         t //= k
         j = (i + 1 + t % (k - 1)) % k
-        applied = _concat(state, lengths, i, j, -1 if t // (k - 1) else 1, cap)
-    elif move < n_concat + n_conj:
+        return 0, i, j, -1 if t // (k - 1) else 1
+    if move < n_concat + n_conj:
         t = (move + 1) % n_conj
         i = t % k
         t //= k
         g = t % k + 1
-        applied = _conj(state, lengths, i, -g if t // k else g, cap)
-    elif move < n_concat + n_conj + k:
-        applied = _invert(state, lengths, move - n_concat - n_conj, cap)
+        return 1, i, -g if t // k else g, 0
+    if move < n_concat + n_conj + k:
+        return 2, move - n_concat - n_conj, 0, 0
+    return -1, 0, 0, 0
+
+
+@njit(cache=True)
+def apply_move(state, lengths, move, k, cap, cyclic):
+    """Apply one move in place (see the module docstring); True if within the cap."""
+    kind, i, other, sign = _decode(move, k)
+    if kind == 0:
+        applied = _concat(state, lengths, i, other, sign, cap)
+    elif kind == 1:
+        applied = _conj(state, lengths, i, other, cap)
+    elif kind == 2:
+        applied = _invert(state, lengths, i, cap)
     else:
         applied = False
     if cyclic:
@@ -234,20 +260,15 @@ def _is_power(state, b, n, letter):
 @njit(cache=True)
 def _changes_free(state, lengths, move, k, cap):
     """``state_changes`` without cyclic reduction, decided from lengths and end letters."""
-    n_concat = 2 * k * (k - 1)
-    n_conj = 2 * k * k
-    if move < n_concat:
-        t = (move + 1) % n_concat
-        i = t % k
-        t //= k
-        j = (i + 1 + t % (k - 1)) % k
+    kind, i, other, sign = _decode(move, k)
+    if kind == 0:
         bi = i * cap
-        bj = j * cap
+        bj = other * cap
         li = lengths[i]
-        lj = lengths[j]
+        lj = lengths[other]
         m = min(li, lj)
         acc = 0
-        if t // (k - 1):
+        if sign < 0:
             while acc < m and state[bi + li - 1 - acc] == state[bj + lj - 1 - acc]:
                 acc += 1
         else:
@@ -255,13 +276,8 @@ def _changes_free(state, lengths, move, k, cap):
                 acc += 1
         new = li + lj - 2 * acc
         return 0 < new <= cap  # r_i r_j^s = r_i only if r_j = 1, impossible
-    if move < n_concat + n_conj:
-        t = (move + 1) % n_conj
-        i = t % k
-        t //= k
-        g = t % k + 1
-        if t // k:
-            g = -g
+    if kind == 1:
+        g = other
         b = i * cap
         n = lengths[i]
         start = state[b] == -g
@@ -273,25 +289,20 @@ def _changes_free(state, lengths, move, k, cap):
         if end:
             return not _is_power(state, b, n, g)
         return n + 2 <= cap
-    return move < n_concat + n_conj + k  # inversion: r^-1 != r for reduced non-empty r
+    return kind == 2  # inversion: r^-1 != r for reduced non-empty r
 
 
 @njit(cache=True)
 def _changes_cyclic(state, lengths, move, k, cap, scratch, scratch_lengths):
     """``state_changes`` with cyclic reduction, for a state whose relators are all cyclically
     reduced: only the rewritten relator can change."""
-    n_concat = 2 * k * (k - 1)
-    n_conj = 2 * k * k
-    if move < n_concat:
-        t = (move + 1) % n_concat
-        i = t % k
-        t //= k
-        j = (i + 1 + t % (k - 1)) % k
-        inv = t // (k - 1)
+    kind, i, other, sign = _decode(move, k)
+    if kind == 0:
+        inv = sign < 0
         bi = i * cap
-        bj = j * cap
+        bj = other * cap
         li = lengths[i]
-        lj = lengths[j]
+        lj = lengths[other]
         m = min(li, lj)
         acc = 0
         if inv:
@@ -315,13 +326,8 @@ def _changes_cyclic(state, lengths, move, k, cap, scratch, scratch_lengths):
         if first != -last:
             return True  # already cyclically reduced and != r_i (as r_j != 1)
         return state_changes(state, lengths, move, k, cap, True, scratch, scratch_lengths)
-    if move < n_concat + n_conj:
-        t = (move + 1) % n_conj
-        i = t % k
-        t //= k
-        g = t % k + 1
-        if t // k:
-            g = -g
+    if kind == 1:
+        g = other
         b = i * cap
         n = lengths[i]
         if state[b] == -g:  # r[-1] == g is impossible for a cyclically reduced r here
@@ -329,7 +335,7 @@ def _changes_cyclic(state, lengths, move, k, cap, scratch, scratch_lengths):
         if state[b + n - 1] == g:
             return not _is_power(state, b, n, g)
         return False  # g r g^-1 is over the cap or cyclically reduces back to r
-    return move < n_concat + n_conj + k
+    return kind == 2
 
 
 @njit(cache=True)
