@@ -1,4 +1,4 @@
-"""``mathgym/Metamath-v0``: GPT-f style backward theorem proving on set.mm, checked by our kernel."""
+"""``mathgym/Metamath-v0``: GPT-f style backward proving on set.mm, checked by our kernel."""
 
 from __future__ import annotations
 
@@ -129,6 +129,7 @@ class MetamathEnv(gym.Env):
             if error is None:
                 reward = 1.0
                 info_extra["proof"] = " ".join(proof)
+                info_extra["is_success"] = True
             else:
                 info_extra["error"] = error
         truncated = not terminated and self._steps >= self.max_steps

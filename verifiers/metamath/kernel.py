@@ -217,3 +217,35 @@ def verify_all(db: Database, theorems: list | None = None) -> dict:
         else:
             verified += 1
     return {"verified": verified, "failed": failed, "incomplete": incomplete}
+
+
+def normal_proof(db: Database, thm: Assertion) -> list[str]:
+    """The theorem's stored proof as a normal (uncompressed) label list, ``Z`` reuse expanded."""
+    proof = thm.proof
+    if not proof or proof[0] != "(":
+        return list(proof)
+    close = proof.index(")")
+    table: list = [None, *([lab] for lab in thm.hyps)]
+    arity: list = [None, *(0 for _ in thm.hyps)]
+    for lab in proof[1:close]:
+        table.append([lab])
+        obj = db.labels[lab]
+        arity.append(obj.nhyps if isinstance(obj, Assertion) else 0)
+    stack: list = []
+    for ch in _CHUNK.findall("".join(proof[close + 1 :])):
+        if ch == "Z":
+            table.append(stack[-1])
+            arity.append(-1)
+            continue
+        if ch == "?":
+            stack.append(["?"])
+            continue
+        v = _chunk_value(ch)
+        n = arity[v]
+        if n <= 0:
+            stack.append(table[v])
+            continue
+        args = stack[-n:]
+        del stack[-n:]
+        stack.append([lab for sub in args for lab in sub] + table[v])
+    return stack[-1] if len(stack) == 1 else [lab for sub in stack for lab in sub]
