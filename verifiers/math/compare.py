@@ -176,15 +176,26 @@ def _number(value: Any, kind: str) -> Any:
     if not isinstance(v, Expr) or v.free_symbols:
         raise WrongType(f"expected {expected}, got {_describe(v)}")
     if kind == "decimal":
-        if v.is_Rational:
-            return v
-        if v.is_number and v.is_extended_real is not False:
-            return v
-        raise WrongType("expected a real number")
+        return v if v.is_Rational else _real_value(v)
     r = _exact_rational(v)
     if r is None or (kind == "integer" and not r.is_Integer):
         raise WrongType(f"expected {expected}")
     return r
+
+
+def _real_value(v: Any) -> Any:
+    """A Rational within 2^-390 (relative) of the real constant ``v`` (e.g. ``sqrt(2)``)."""
+    from mathgym.verifiers.math.numeric import TooLarge, Unevaluable, evaluate, to_fraction
+    from mathgym.verifiers.math.tokens import LimitError
+    from sympy import Rational
+
+    try:
+        p, q = to_fraction(evaluate(v))
+    except TooLarge as e:
+        raise LimitError(str(e)) from None
+    except Unevaluable:
+        raise WrongType("expected a real number") from None
+    return Rational(p, q)
 
 
 def _expression(value: Any) -> Any:
@@ -387,19 +398,11 @@ def _tolerance_cached(text: str) -> Any:
     return tol
 
 
-def _as_exact(v: Any) -> Any:
-    from sympy import Rational
-
-    if v.is_Rational:
-        return v
-    return Rational(v.evalf(60))
-
-
 def _scalars_equal(a: Any, b: Any, kind: str, spec: dict) -> bool:
     if kind in ("integer", "rational", "boolean", "base_n"):
         return a == b
     if kind == "decimal":
-        return abs(_as_exact(a) - _as_exact(b)) <= _tolerance(spec)
+        return abs(a - b) <= _tolerance(spec)
     from mathgym.verifiers.math.equivalence import expressions_equal
 
     return expressions_equal(a, b)

@@ -8,9 +8,10 @@ Expressions ``a`` and ``b`` are equal when ``d = a - b`` is zero:
    evaluate ``d`` *exactly* at seeded random rational points -- any nonzero value proves
    inequality at once; otherwise ``cancel(d) == 0`` decides exactly.
 3. Anything else (radicals, pi, exp, log, trig): evaluate ``a`` and ``b`` at seeded random
-   points with 60 significant digits -- a relative difference above 1e-40 proves inequality;
-   otherwise ``simplify(d) == 0`` proves equality; if simplify cannot decide, agreement at
-   all (at least 3) evaluable points is the fallback.
+   points with ``numeric.evaluate`` (~120 digits, magnitude-guarded) -- a relative
+   difference above 1e-40 proves inequality, and an answer that cannot be evaluated at any
+   point is refused; otherwise ``simplify(d) == 0`` proves equality; if simplify cannot
+   decide, agreement at all (at least 3) evaluable points is the fallback.
 
 There is no tolerance on answer values anywhere: 101 is not 100. The points are a pure
 function of the symbol names (``random.Random`` with a fixed integer seed), hence identical
@@ -21,10 +22,10 @@ from __future__ import annotations
 
 import random
 
+from mathgym.verifiers.math.numeric import Unevaluable, evaluate, is_close, mp_rational
 from sympy import (
     Add,
     Expr,
-    Float,
     Mul,
     Pow,
     Rational,
@@ -46,7 +47,7 @@ POINT_SEED = 20_251_122
 #: Points tried in each numeric test.
 N_POINTS = 6
 #: Relative difference that counts as "different" at 60-digit evaluation.
-NUMERIC_EPS = Float("1e-40", 60)
+NUMERIC_EPS = 1e-40
 
 
 def _sorted_symbols(*exprs: Expr) -> list[Symbol]:
@@ -56,19 +57,19 @@ def _sorted_symbols(*exprs: Expr) -> list[Symbol]:
     return sorted(names, key=lambda s: s.name)
 
 
-def _points(symbols: list[Symbol], count: int, wide: bool) -> list[dict]:
-    """Seeded rational points; ``wide`` points have ~40-bit parts (for transcendental tests)."""
-    rng = random.Random(POINT_SEED + (1 if wide else 0))
-    top = 10**12 if wide else 1000
-    den_top = 10**12 + 39 if wide else 97
-    out = []
-    for _ in range(count):
-        point = {}
-        for s in symbols:
-            num = rng.randint(-top, top) or 1
-            point[s] = Rational(num, rng.randint(1, den_top))
-        out.append(point)
-    return out
+def _points(symbols: list[Symbol], count: int) -> list[dict]:
+    """Seeded rational points p/q, |p| < 1000, 0 < q < 97: cheap exact evaluation."""
+    rng = random.Random(POINT_SEED)
+    return [{s: Rational(rng.randint(-999, 999) or 1, rng.randint(1, 96)) for s in symbols}
+            for _ in range(count)]
+
+
+def _wide_points(symbols: list[Symbol], count: int) -> list[dict]:
+    """Seeded points p/q with ~30-bit p and q (values mostly within +-10): generic points for
+    transcendental expressions, so no ``sin(pi*N*x)`` vanishes at all of them."""
+    rng = random.Random(POINT_SEED + 1)
+    return [{s: mp_rational(rng.randint(-10**9, 10**9), rng.randint(10**8, 10**9 + 7))
+             for s in symbols} for _ in range(count)]
 
 
 def is_rational_function(e: Expr) -> bool:
@@ -87,22 +88,16 @@ def _finite(v: Expr) -> bool:
 
 
 def _numeric_agree(a: Expr, b: Expr, points: list[dict]) -> tuple[bool, int]:
-    """(no point shows a difference, number of points where both sides were finite)."""
+    """(no point shows a difference, number of points where both sides evaluated)."""
     valid = 0
     for point in points:
         try:
-            va = a.evalf(60, subs=point)
-            vb = b.evalf(60, subs=point)
-        except (ZeroDivisionError, ValueError, TypeError, ArithmeticError):
-            continue
-        if not (_finite(va) and _finite(vb)):
-            continue
-        diff = abs((va - vb).evalf(60))
-        scale = max(abs(va.evalf(60)), abs(vb.evalf(60)), Float(1))
-        if not diff.is_number or diff.has(nan):
+            va = evaluate(a, point)
+            vb = evaluate(b, point)
+        except Unevaluable:
             continue
         valid += 1
-        if diff > NUMERIC_EPS * scale:
+        if not is_close(va, vb, NUMERIC_EPS):
             return False, valid
     return True, valid
 
@@ -118,14 +113,14 @@ def expressions_equal(a: Expr, b: Expr) -> bool:
     if is_rational_function(d):
         if not symbols:
             return False  # an exact rational that is not 0
-        for point in _points(symbols, N_POINTS, wide=False):
+        for point in _points(symbols, N_POINTS):
             v = d.xreplace(point)
             if v.is_Rational and v != 0:
                 return False
         return cancel(together(d)) == 0
-    agree, valid = _numeric_agree(a, b, _points(symbols, N_POINTS if symbols else 1, wide=True))
-    if not agree:
-        return False
+    agree, valid = _numeric_agree(a, b, _wide_points(symbols, N_POINTS if symbols else 1))
+    if not agree or valid == 0:
+        return False  # a difference was seen, or the answer cannot be evaluated anywhere
     try:
         if simplify(d) == 0:
             return True

@@ -167,6 +167,8 @@ def make_pow(base: Expr, expo: Expr) -> Expr:
             raise LimitError(
                 f"numbers in a non-rational power exceed {MAX_TRANSCENDENTAL_ARG_BITS} bits"
             )
+        if not (base.free_symbols or expo.free_symbols):
+            _constant_value("a power", Pow(base, expo, evaluate=False))
     result = Pow(base, expo)
     if result.has(zoo, nan):
         raise ParseError("division by zero")
@@ -204,6 +206,18 @@ def make_add(terms: list[Expr]) -> Expr:
     return Add(*terms)
 
 
+def _constant_value(what: str, unevaluated: Expr) -> None:
+    """Refuse a constant whose value is undefined or too large to evaluate (exp(exp(100)))."""
+    from mathgym.verifiers.math.numeric import TooLarge, Unevaluable, evaluate
+
+    try:
+        evaluate(unevaluated)
+    except TooLarge as e:
+        raise LimitError(f"{what} is too large to evaluate ({e})") from None
+    except Unevaluable as e:
+        raise ParseError(f"{what} is undefined ({e})") from None
+
+
 def _check_transcendental_arg(name: str, arg: Expr) -> None:
     if _max_atom_bits(arg) > MAX_TRANSCENDENTAL_ARG_BITS:
         raise LimitError(
@@ -223,6 +237,8 @@ def apply_function(name: str, args: list[Any], pos: int) -> Expr:
     if name == "factorial":
         return make_factorial(arg, pos)
     _check_transcendental_arg(name, arg)
+    if not arg.free_symbols:
+        _constant_value(f"{name}()", _UNARY_FUNCS[name](arg, evaluate=False))
     result = _UNARY_FUNCS[name](arg)
     if result.has(zoo, nan):
         raise ParseError(f"{name}() at position {pos} is undefined at its argument")
