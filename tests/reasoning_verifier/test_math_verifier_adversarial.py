@@ -14,7 +14,6 @@ import subprocess
 import sys
 
 import pytest
-
 from mathgym.verifiers.math import check_many
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -109,6 +108,8 @@ def test_checking_adversarial_answers_triggers_no_sensitive_event(tmp_path):
 
 
 def test_parsed_answers_contain_only_whitelisted_sympy_types():
+    from mathgym.verifiers.math.grammar import Items, Relation, Truth, parse
+    from mathgym.verifiers.math.tokens import LimitError, ParseError
     from sympy import (
         Abs,
         Add,
@@ -125,9 +126,6 @@ def test_parsed_answers_contain_only_whitelisted_sympy_types():
         tan,
     )
     from sympy.core.numbers import Exp1, ImaginaryUnit, Pi
-
-    from mathgym.verifiers.math.grammar import Items, Relation, Truth, parse
-    from mathgym.verifiers.math.tokens import LimitError, ParseError
 
     allowed = (Add, Mul, Pow, Symbol, Rational, Integer, Abs, exp, log, sin, cos, tan, Exp1,
                Pi, ImaginaryUnit)

@@ -8,7 +8,6 @@ worker pool, which must agree row by row.
 from __future__ import annotations
 
 import pytest
-
 from mathgym.verifiers.math import check_many
 from mathgym.verifiers.math.compare import check_local
 
