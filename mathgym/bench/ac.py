@@ -2,7 +2,9 @@
 
 Workload (identical for every row): AK(2) padded to cap 36 (AC-Solver's PPO setting),
 uniformly random actions from a seeded RNG, reset when solved or after ``--horizon`` steps.
-Each number is the median of ``--repeats`` timed runs after a warm-up (numba compiled).
+Each number is the median of ``--repeats`` timed runs after a warm-up (numba compiled); runs
+are interleaved (every round times every row once, AC-Solver included), and speed-ups are
+medians of per-round ratios, so the shared machine's changing load hits both sides alike.
 
 Rows: the single env (``ACEnv`` stepped directly, and through ``gym.make`` with its checker
 wrappers), the vector env at ``num_envs`` 1 / 64 / 1024, and the move kernel alone (ns per
@@ -44,11 +46,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="tiny runs (smoke test, not numbers)")
     return p
-
-
-def _median_rate(fn, repeats: int) -> dict[str, Any]:
-    rates = [fn() for _ in range(repeats)]
-    return {"median": statistics.median(rates), "runs": [round(r, 1) for r in rates]}
 
 
 def _start():
@@ -124,24 +121,25 @@ def _kernel(cyclic: bool, seed: int, iters: int):
     return run
 
 
-def _acsolver(python: str, steps: int, repeats: int, horizon: int, seed: int) -> dict[str, Any]:
+def _acsolver_runner(python: str, steps: int, horizon: int, seed: int):
+    """One AC-Solver measurement per call (a fresh worker process; startup is not timed)."""
     from mathgym.bench import acsolver_worker
 
-    request = {"state": _start().to_array(CAP).tolist(), "steps": steps, "repeats": repeats,
-               "horizon": horizon, "seed": seed}
-    try:
+    calls = [0]
+    versions: dict[str, Any] = {}
+
+    def run() -> float:
+        request = {"state": _start().to_array(CAP).tolist(), "steps": steps, "repeats": 1,
+                   "horizon": horizon, "seed": seed + calls[0]}
+        calls[0] += 1
         out = subprocess.run([python, acsolver_worker.__file__, "bench"],
                              input=json.dumps(request), capture_output=True, text=True,
                              timeout=600, check=True)
-    except (OSError, subprocess.SubprocessError) as exc:
-        detail = getattr(exc, "stderr", "") or ""
-        return {"available": False, "reason": f"{type(exc).__name__}: {exc} {detail[-500:]}"}
-    answer = json.loads(out.stdout)
-    rates = answer["steps_per_s"]
-    return {"available": True, "python": python, "versions": answer["versions"],
-            "steps_per_s": {"median": statistics.median(rates),
-                            "runs": [round(r, 1) for r in rates]},
-            "cyclical": True}
+        answer = json.loads(out.stdout)
+        versions.update(answer["versions"])
+        return float(answer["steps_per_s"][0])
+
+    return run, versions
 
 
 def _machine() -> dict[str, Any]:
@@ -179,52 +177,70 @@ def main(argv: list[str]) -> dict[str, Any]:
     report: dict[str, Any] = {
         "workload": {"start": "AK(2)", "max_relator_length": CAP, "horizon": h,
                      "actions": "uniform random over 12 moves", "repeats": r,
-                     "statistic": "median of repeats"},
+                     "statistic": "median of repeats; every round runs every row once, "
+                                  "back to back, so load changes hit all rows alike; "
+                                  "speed-ups are medians of per-round ratios"},
         "machine": _machine(),
     }
-    results: dict[str, Any] = {}
+    runners: dict[str, Any] = {}
     for cyclic in (False, True):
         tag = "cyclic" if cyclic else "default"
-        row: dict[str, Any] = {}
-        for name, make in (
-            ("single_env_steps_per_s", lambda c=cyclic: _single_env(
-                args.single_steps, h, c, s, via_make=False)),
-            ("single_env_gym_make_steps_per_s", lambda c=cyclic: _single_env(
-                args.single_steps, h, c, s, via_make=True)),
-        ):
-            run = make()
-            run()  # warm-up: compile numba kernels, fill caches
-            row[name] = _median_rate(run, r)
-        row["vector_env_steps_per_s"] = {}
+        runners[f"{tag}/single_env"] = _single_env(args.single_steps, h, cyclic, s, False)
+        runners[f"{tag}/single_env_gym_make"] = _single_env(args.single_steps, h, cyclic, s, True)
         for n in (1, 64, 1024):
             steps = args.vector_env_steps // 20 if n == 1 else args.vector_env_steps
-            run = _vector_env(n, steps, h, cyclic, s)
-            run()
-            row["vector_env_steps_per_s"][str(n)] = _median_rate(run, r)
-        run = _kernel(cyclic, s, iters=max(1, args.vector_env_steps // 1024))
-        run()
-        row["move_kernel_ns_per_move"] = _median_rate(run, r)
-        results[tag] = row
-    report["mathgym"] = results
+            runners[f"{tag}/vector_env_{n}"] = _vector_env(n, steps, h, cyclic, s)
+        runners[f"{tag}/move_kernel_ns"] = _kernel(cyclic, s, max(1, args.vector_env_steps // 1024))
+    for run in runners.values():
+        run()  # warm-up: compile numba kernels, fill caches
+    acsolver_run, versions = (None, {})
+    acsolver_error = ""
     if args.acsolver_python:
-        ac = _acsolver(args.acsolver_python, args.acsolver_steps, min(r, 3), h, s)
-        report["acsolver"] = ac
-        if ac["available"]:
-            base = ac["steps_per_s"]["median"]
-            report["speedup_vs_acsolver"] = {
-                tag: {
-                    "single_env": round(row["single_env_steps_per_s"]["median"] / base, 1),
-                    "single_env_gym_make": round(
-                        row["single_env_gym_make_steps_per_s"]["median"] / base, 1),
-                    **{f"vector_env_{n}": round(v["median"] / base, 1)
-                       for n, v in row["vector_env_steps_per_s"].items()},
-                }
-                for tag, row in results.items()
-            }
-    else:
+        acsolver_run, versions = _acsolver_runner(args.acsolver_python, args.acsolver_steps, h, s)
+    rates: dict[str, list[float]] = {name: [] for name in runners}
+    base: list[float] = []
+    for _ in range(r):
+        for name, run in runners.items():
+            rates[name].append(run())
+        if acsolver_run is not None and not acsolver_error:
+            try:
+                base.append(acsolver_run())
+            except (OSError, subprocess.SubprocessError, ValueError, KeyError) as exc:
+                detail = getattr(exc, "stderr", "") or ""
+                acsolver_error = f"{type(exc).__name__}: {exc} {detail[-500:]}"
+
+    def summary(values: list[float]) -> dict[str, Any]:
+        return {"median": statistics.median(values), "runs": [round(v, 1) for v in values]}
+
+    results: dict[str, Any] = {}
+    for tag in ("default", "cyclic"):
+        results[tag] = {
+            "single_env_steps_per_s": summary(rates[f"{tag}/single_env"]),
+            "single_env_gym_make_steps_per_s": summary(rates[f"{tag}/single_env_gym_make"]),
+            "vector_env_steps_per_s": {str(n): summary(rates[f"{tag}/vector_env_{n}"])
+                                       for n in (1, 64, 1024)},
+            "move_kernel_ns_per_move": summary(rates[f"{tag}/move_kernel_ns"]),
+        }
+    report["mathgym"] = results
+    if acsolver_run is None:
         report["acsolver"] = {"available": False,
                               "reason": "pass --acsolver-python PATH (an interpreter with "
                                         "ac-solver) or set MATHGYM_ACSOLVER_PYTHON"}
+    elif acsolver_error or len(base) != r:
+        report["acsolver"] = {"available": False, "reason": acsolver_error or "incomplete"}
+    else:
+        report["acsolver"] = {"available": True, "python": args.acsolver_python,
+                              "versions": versions, "steps_per_s": summary(base),
+                              "cyclical": True}
+        speedups: dict[str, Any] = {}
+        for tag in ("default", "cyclic"):
+            row = {}
+            for key in ("single_env", "single_env_gym_make", "vector_env_1", "vector_env_64",
+                        "vector_env_1024"):
+                ratios = [a / b for a, b in zip(rates[f"{tag}/{key}"], base, strict=True)]
+                row[key] = round(statistics.median(ratios), 1)
+            speedups[tag] = row
+        report["speedup_vs_acsolver"] = speedups
     report["command"] = " ".join(["python -m mathgym.bench ac", *argv])
     return report
 
