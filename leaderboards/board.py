@@ -75,16 +75,38 @@ def _rank_key(doc: dict[str, Any]) -> tuple:
     )
 
 
+STALE_MARK = " [stale]"
+
+
+def current_identity(benchmark_id: str) -> tuple[int, str] | None:
+    """(version, content hash) of the benchmark in this mathgym; None if it cannot be built."""
+    from mathgym.harness.registry import get_benchmark
+
+    try:
+        bench = get_benchmark(benchmark_id)
+    except Exception:  # unknown here, or its family is broken: every row is flagged stale
+        return None
+    return bench.version, bench.content_hash
+
+
+def is_stale(doc: dict[str, Any]) -> bool:
+    """True when the submission's benchmark version or instance set is not the current one."""
+    head = doc["benchmark"]
+    return current_identity(head["id"]) != (head["version"], head["content_hash"])
+
+
 def ranked_rows(submissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One display row per submission, in rank order."""
+    """One display row per submission, in rank order; stale ones are marked ``[stale]``."""
     rows = []
     for rank, doc in enumerate(sorted(submissions, key=_rank_key), start=1):
+        stale = is_stale(doc)
         m = doc["metrics"]
         ci = m.get("solve_rate_ci95")
         sub = doc.get("submission", {})
         rows.append({
             "rank": rank,
-            "agent": agent_label(doc["agent"]),
+            "agent": agent_label(doc["agent"]) + (STALE_MARK if stale else ""),
+            "stale": stale,
             "config": doc["agent"]["config"],
             "solved": m["solved"],
             "total": m["num_records"],
@@ -144,6 +166,9 @@ def render_readme(benchmark_id: str, submissions: list[dict[str, Any]]) -> str:
         lines += [f"Instances: {head['num_instances']}; content hash `{head['content_hash']}`; "
                   f"budget unit: {head['budget_unit']}.", ""]
     lines += [format_table(rows, markdown=True) if rows else "_No submissions yet._", ""]
+    if any(r["stale"] for r in rows):
+        lines += [f"`{STALE_MARK.strip()}`: submitted for another version or instance set of "
+                  "this benchmark than the current one; re-run and resubmit to compare.", ""]
     lines += ["Plots: [index.html](index.html).", ""]
     return "\n".join(lines)
 

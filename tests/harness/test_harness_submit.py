@@ -188,3 +188,27 @@ def test_agent_claim_is_verified_during_eval(tmp_path):
     claimed = [r for r in doc["results"] if r["claimed"]]
     assert claimed and all(r["verdict"].startswith("certificate rejected") for r in claimed)
     assert load_submissions("toy/count", tmp_path / "none") == []
+
+
+def test_submissions_of_a_changed_benchmark_are_marked_stale(honest, tmp_path):
+    from mathgym.leaderboards.board import ranked_rows, regenerate
+
+    from mathgym.harness import registry
+    from mathgym.harness.benchmark import Benchmark
+
+    root = tmp_path / "boards"
+    path = submit(_write(tmp_path, honest), root=root)
+    assert not ranked_rows(load_submissions("toy/count", root))[0]["stale"]
+    old = harness_toy_plugin.toy_count()
+    fields = {f: getattr(old, f) for f in ("id", "description", "budget_unit", "default_budget",
+                                            "env_id", "env_kwargs", "verify", "strata")}
+    registry.register_benchmark("toy/count", lambda: Benchmark(
+        version=2, instances=old.instances[:-1], **fields))
+    try:
+        row = ranked_rows(load_submissions("toy/count", root))[0]
+        assert row["stale"] and row["agent"].endswith("[stale]")
+        regenerate("toy/count", root)
+        assert "[stale]" in (path.parent / "README.md").read_text()
+    finally:
+        registry._runtime_benchmarks.pop("toy/count", None)
+        registry._benchmark_cache.pop("toy/count", None)
