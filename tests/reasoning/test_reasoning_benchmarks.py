@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mathgym.envs.reasoning import MODULES, generate, to_rows, write_jsonl
 from mathgym.envs.reasoning.benchmarks import BENCHMARKS, MATHQA_PER_MODULE
 from mathgym.verifiers.math import score
@@ -144,3 +146,11 @@ def test_search_respects_a_tiny_budget():
     assert not attempt.solved and attempt.cost <= 2  # the shortest program has 3 nodes
     attempt = get_agent("progsynth-search").attempt(bench, inst, budget=3, seed=0)
     assert attempt.solved and attempt.cost == 3 and len(attempt.certificate) == 3
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(MODULES), st.integers(1, 5), st.integers(-(2**62), 2**62),
+       st.integers(0, 2**62))
+def test_any_seed_and_index_yields_an_answer_scoring_one(module, difficulty, seed, index):
+    p = generate(module, difficulty, seed, index)
+    assert score(p.answer, p) == 1.0, (p.question, p.answer)
