@@ -100,3 +100,27 @@ def test_random_agent_runs_in_the_ac_env_within_budget(tmp_path):
     assert [(r["info"], r["cost"], r["solved"]) for r in a["results"]] == \
         [(r["info"], r["cost"], r["solved"]) for r in b["results"]]
     assert all(r["info"]["episodes"] >= 2 for r in a["results"])  # horizon 200 < budget 300
+
+
+#: Pinned instance-set fingerprints: if one changes, the benchmark's version must be bumped
+#: (old submissions would otherwise be compared against different instances).
+PINNED_HASHES = {
+    "ac/ak": "sha256:347847bceb9d06a709a4fcbf83f66e198eaf566e894b04f1371df4ab90d56123",
+    "ac/quick": "sha256:4aa4e09cc2139112529926abce61d284eb489c62b925177d05290323f54fd68e",
+    "ac/ms1190": "sha256:bc8ba9cd6739a668a8e397bfef7e0e0503ec351cd593a2a66c4df26843dbb9ba",
+}
+
+
+def test_content_hashes_are_pinned_and_independent_of_hash_seed():
+    import os
+    import subprocess
+    import sys
+
+    for bid, expected in PINNED_HASHES.items():
+        assert get_benchmark(f"{bid}@1").content_hash == expected, f"bump the version of {bid}"
+    probe = ("from mathgym.harness.registry import get_benchmark as g;"
+             "print(g('ac/ak').content_hash, g('ac/quick').content_hash)")
+    for seed in ("0", "12345"):
+        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed}, timeout=120, check=True)
+        assert out.stdout.split() == [PINNED_HASHES["ac/ak"], PINNED_HASHES["ac/quick"]]
