@@ -103,14 +103,6 @@ class _Worker:
             except OSError:
                 pass
 
-    def close(self) -> None:
-        try:
-            self.proc.stdin.close()
-            self.proc.wait(timeout=2)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        self.kill()
-
 
 def _encode(request: dict) -> bytes:
     return (json.dumps(request, ensure_ascii=True) + "\n").encode()
@@ -173,7 +165,7 @@ class VerifierPool:
             except queue.Empty:
                 break
         for w in workers:
-            w.close()
+            w.kill()  # workers hold no state worth a graceful exit
 
     # -- running checks ------------------------------------------------------------------
     def run(self, requests: list[dict], timeout: float | None = None) -> list[Verdict]:
@@ -204,6 +196,8 @@ class VerifierPool:
         out: list[Verdict] = []
         i = 0
         while i < len(requests):
+            if worker.proc.poll() is not None:  # died while idle: nothing of ours was lost
+                worker = self._replace(worker)
             worker.ensure_ready()
             chunk, size = [], 0
             while i + len(chunk) < len(requests):
