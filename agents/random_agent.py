@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 
 from mathgym.harness.agent import Agent, Attempt
@@ -22,6 +23,9 @@ from mathgym.harness.benchmark import Benchmark, Instance
 
 #: Budget units in which one env step is one unit.
 STEP_UNITS = ("env_steps", "search_nodes")
+
+#: benchmark full id -> whether its env's action space is Discrete (probed once per process).
+_DISCRETE: dict[str, bool] = {}
 
 
 def _succeeded(info: dict[str, Any], reward: float, terminated: bool) -> bool:
@@ -41,14 +45,28 @@ class RandomAgent(Agent):
         super().__init__()
 
     def supports(self, benchmark: Benchmark) -> bool:
-        """Benchmarks with an env whose budget counts env steps (or nodes, one per step)."""
-        return benchmark.env_id is not None and benchmark.budget_unit in STEP_UNITS
+        """Benchmarks whose env has ``Discrete`` actions and whose budget counts env steps
+        (or nodes, one per step). Text-action envs (Lean, MathQA) need a policy, not dice."""
+        if benchmark.env_id is None or benchmark.budget_unit not in STEP_UNITS:
+            return False
+        if benchmark.full_id not in _DISCRETE:
+            env = benchmark.make_env(benchmark.instances[0])
+            try:
+                _DISCRETE[benchmark.full_id] = isinstance(env.action_space, gym.spaces.Discrete)
+            finally:
+                env.close()
+        return _DISCRETE[benchmark.full_id]
 
     def attempt(
         self, benchmark: Benchmark, instance: Instance, budget: float, seed: int
     ) -> Attempt:
         env = benchmark.make_env(instance)
         try:
+            if not isinstance(env.action_space, gym.spaces.Discrete):
+                raise ValueError(
+                    f"the random agent needs a Discrete action space; {benchmark.full_id} has "
+                    f"{env.action_space}. Use an agent made for text actions instead."
+                )
             n_actions = int(env.action_space.n)
             rng = np.random.default_rng(seed)
             _, info = env.reset(seed=seed)
