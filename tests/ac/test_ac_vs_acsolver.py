@@ -15,9 +15,10 @@ import random
 import re
 import subprocess
 
+import numpy as np
 import pytest
 from ac_strategies import random_reduced_word
-from mathgym.envs.ac import reference
+from mathgym.envs.ac import kernels, reference
 from mathgym.envs.ac.datasets import akbulut_kirby, miller_schupp, ms_max_relator_length
 from mathgym.envs.ac.presentation import Presentation
 from mathgym.verifiers.ac import verify_ac_path
@@ -61,7 +62,7 @@ def _cases(n_walks: int, seed: int):
             rels = reference.apply_move(rels, move, cap, cyclic)
 
 
-def test_reference_matches_acsolver_acmove():
+def test_reference_and_kernel_match_acsolver_acmove():
     cases = list(_cases(n_walks=120, seed=11))  # 7,200 moves
     request = {"cases": [[state, move, cyclic] for state, move, cyclic, _, _ in cases]}
     out = subprocess.run([PYTHON, worker.__file__, "moves"], input=json.dumps(request),
@@ -70,8 +71,10 @@ def test_reference_matches_acsolver_acmove():
     mismatches = []
     for (state, move, cyclic, rels, cap), theirs in zip(cases, results, strict=True):
         ours = Presentation(reference.apply_move(rels, move, cap, cyclic)).to_array(cap).tolist()
-        if ours != theirs:
-            mismatches.append((state, move, cyclic, ours, theirs))
+        arr = np.array(state, dtype=np.int8)
+        kernels.apply_move(arr, kernels.lengths_of(arr, 2, cap), move, 2, cap, cyclic)
+        if ours != theirs or arr.tolist() != theirs:
+            mismatches.append((state, move, cyclic, ours, arr.tolist(), theirs))
     assert mismatches == []
 
 
