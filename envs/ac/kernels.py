@@ -32,6 +32,20 @@ Kernels usable from your own ``@njit`` code (all ``@njit(cache=True)``; mutate i
     ``out[m] = state_changes(...)`` for ``m < n_moves`` (bool array): the moves that are not
     no-ops (decided from lengths and end letters; a full trial move only in rare cases).
 
+Example, from your own compiled code::
+
+    from numba import njit
+    from mathgym.envs.ac.kernels import apply_move, total_length
+
+    @njit
+    def child_lengths(state, lengths, cap, out):        # out[m]: total length after move m
+        for m in range(12):
+            s, ln = state.copy(), lengths.copy()
+            apply_move(s, ln, m, 2, cap, False)
+            out[m] = total_length(ln)
+
+For ``k = 2`` move ids are decoded from constant tables (no integer division).
+
 Batched (``N`` states; ``states``: int8[N, k*cap], ``lengths``: int[N, k]):
 
 ``apply_moves_batch(states, lengths, moves, k, cap, cyclic)``
