@@ -30,14 +30,14 @@ from mathgym.envs.ac.words import Word, cyclic_reduce, free_reduce, invert
 __all__ = [
     "Relators", "Word", "action_mask", "apply_move", "apply_moves", "changed_relator",
     "cyclic_reduce", "determinant", "exponent_determinant", "exponent_matrix", "free_reduce",
-    "invert", "is_solved", "num_moves",
+    "invert", "is_solved", "move_result", "num_moves",
 ]
 
 Relators = tuple[Word, ...]
 
 
-def _move_result(relators: Relators, move: int) -> Word:
-    """The freely reduced new value of the relator the move changes."""
+def move_result(relators: Relators, move: int) -> Word:
+    """The freely reduced new value of the relator the move rewrites (before the cap test)."""
     kind, i, other, sign = decode_move(move, len(relators))
     r = relators[i]
     if kind == "concat":
@@ -67,7 +67,7 @@ def apply_move(
     """
     state: Relators = tuple(tuple(r) for r in relators)
     i = changed_relator(move, len(state))
-    new = _move_result(state, move)
+    new = move_result(state, move)
     if 0 < len(new) <= max_relator_length:
         state = state[:i] + (new,) + state[i + 1 :]
     if cyclic_reduction:

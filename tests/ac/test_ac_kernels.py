@@ -54,7 +54,7 @@ def _walk(seed: int, k: int, cyclic: bool, n_moves_total: int) -> int:
             applied = kernels.apply_move(state, lengths, move, k, cap, cyclic)
             got = _from_array(state, lengths, k, cap)
             assert got == want, (seed, k, cyclic, cap, rels, move)
-            new_len = len(reference._move_result(rels, move))
+            new_len = len(reference.move_result(rels, move))
             assert applied == (0 < new_len <= cap)
             rels = want
             checked += 1
