@@ -219,7 +219,13 @@ def apply_move(state, lengths, move, k, cap, cyclic):
     if kind == 0:
         applied = _concat(state, lengths, i, other, sign, cap)
     elif kind == 1:
-        applied = _conj(state, lengths, i, other, cap)
+        b = i * cap
+        if cyclic and state[b] != -other and state[b + lengths[i] - 1] != other:
+            # g r g^-1 without cancellation cyclically reduces to what r itself reduces to,
+            # which the loop below produces anyway: skip the two shifts.
+            applied = lengths[i] + 2 <= cap
+        else:
+            applied = _conj(state, lengths, i, other, cap)
     elif kind == 2:
         applied = _invert(state, lengths, i, cap)
     else:
