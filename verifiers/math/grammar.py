@@ -474,10 +474,10 @@ class Parser:
             self.leave()
             return as_expr(value, t.pos)
         if t.kind in ("NUM", "NAME") and not whole_number and len(t.text) > 1 and (
-            t.kind == "NAME" or t.text[0].isdigit()
+            (t.kind == "NAME" and not t.latex) or t.text[0].isdigit()
         ):
-            # TeX reads one character: \frac12 = 1/2, \sqrt2x = sqrt(2)*x
-            self.toks[self.i] = Token(t.kind, t.text[1:], t.pos + 1, True)
+            # TeX reads one character: \frac12 = 1/2, \frac ab = a/b (but \frac\pi2 = pi/2)
+            self.toks[self.i] = Token(t.kind, t.text[1:], t.pos + 1)
             first = Token(t.kind, t.text[0], t.pos)
             return as_expr(self.atom(first), t.pos)
         if t.kind in ("NUM", "NAME"):

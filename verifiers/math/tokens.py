@@ -3,6 +3,7 @@
 Accepted (see docs/verifier.md for the full table):
 
 * ASCII digits, letters, ``+ - * / ^ ! = ( ) [ ] { } , ;``, ``**`` (same as ``^``), spaces;
+  the words ``and``/``or`` separate items like a comma (``x = 1 or x = -1``);
 * number literals ``12``, ``0.25``, ``.5``, ``1e-3`` (scientific: exact, 1/1000), and LaTeX
   thousands groups ``1{,}000``. A plain comma always separates items: ``1,000`` is two items;
 * LaTeX: ``\\frac \\dfrac \\tfrac`` (also ``\\frac12``), ``\\sqrt{}``/``\\sqrt[n]{}``,
@@ -111,7 +112,7 @@ class _Tokenizer:
                 while j < end and s[j].isascii() and s[j].isalpha():
                     j += 1
                 word = s[i:j]
-                if word == "and":
+                if word in ("and", "or"):
                     self.emit("OP", ",", i)
                 else:
                     self.emit("NAME", word, i)

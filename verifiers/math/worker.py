@@ -47,8 +47,10 @@ def main() -> int:
         try:
             req = json.loads(line)
             verdict = check_local(req["a"], req["r"], req["t"], req.get("s"))
-        except ValueError as e:
+        except ValueError as e:  # validate_problem: the problem, not the answer, is malformed
             verdict = fail("bad_reference", str(e))
+        except Exception as e:  # noqa: BLE001 - never let one request kill the worker
+            verdict = fail("error", f"verifier error ({type(e).__name__})")
         protocol.write(json.dumps(verdict.to_json()) + "\n")
     return 0
 
