@@ -76,7 +76,7 @@ def free_reduce(word, length):
     return top
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _cyclic_reduce_block(state, base, length):
     """Cyclically reduce the freely reduced relator at ``state[base:base+length]``."""
     if length < 2 or state[base] != -state[base + length - 1]:
@@ -98,7 +98,7 @@ def cyclic_reduce(word, length):
     return _cyclic_reduce_block(word, 0, free_reduce(word, length))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _concat(state, lengths, i, j, sign, cap):
     bi = i * cap
     bj = j * cap
@@ -128,7 +128,7 @@ def _concat(state, lengths, i, j, sign, cap):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _conj(state, lengths, i, g, cap):
     """``r_i <- g r_i g^-1`` with AC-Solver's end cancellations."""
     b = i * cap
@@ -162,7 +162,7 @@ def _conj(state, lengths, i, g, cap):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _invert(state, lengths, i, cap):
     b = i * cap
     n = lengths[i]
@@ -183,7 +183,7 @@ _K2_OTHER = np.array([0, 1, 0, 1, -1, -2, -2, 1, 1, 2, 2, -1, 0, 0], dtype=np.in
 _K2_SIGN = np.array([1, -1, -1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], dtype=np.int64)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _decode(move, k):
     """``(kind, i, other, sign)``: kind 0 = concat ``r_i <- r_i r_other^sign``, 1 = conj by the
     signed generator ``other``, 2 = invert, -1 = not a move id. Tables for k = 2."""
@@ -212,7 +212,7 @@ def _decode(move, k):
     return -1, 0, 0, 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def apply_move(state, lengths, move, k, cap, cyclic):
     """Apply one move in place (see the module docstring); True if within the cap."""
     kind, i, other, sign = _decode(move, k)
@@ -269,7 +269,7 @@ def state_changes(state, lengths, move, k, cap, cyclic, scratch, scratch_lengths
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _is_power(state, b, n, letter):
     for t in range(n):
         if state[b + t] != letter:
