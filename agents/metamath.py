@@ -26,7 +26,10 @@ def _size(tree: tuple) -> int:
     return 1 + sum(_size(c) for c in tree[1:])
 
 
-def best_first_search(prover, budget: int, branching: int = 24, scan: int = 400) -> dict:
+def best_first_search(
+    prover, budget: int, branching: int = 24, scan: int = 400,
+    weights: tuple = (1.0, 0.05, 0.5, 0.25),
+) -> dict:
     """Search from the prover's initial state; returns solved, proof, expanded and reason."""
     from mathgym.envs.metamath.prover import ActionError, resolve, work_vars
     from mathgym.verifiers.metamath.database import MetamathError
@@ -38,7 +41,9 @@ def best_first_search(prover, budget: int, branching: int = 24, scan: int = 400)
         wv: set = set()
         for t in goals:
             work_vars(t, wv)
-        return len(goals) + 0.05 * size + 0.5 * len(wv) + 0.25 * depth
+        return w_goals * len(goals) + w_size * size + w_work * len(wv) + w_depth * depth
+
+    w_goals, w_size, w_work, w_depth = weights
 
     tie = itertools.count()
     start = prover.initial_state()
