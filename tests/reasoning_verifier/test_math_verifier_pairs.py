@@ -74,7 +74,12 @@ PAIRS = [
     ("\\dfrac{3}{2}", "3/2", "rational", {}, 1, None),
     ("\\tfrac32", "3/2", "rational", {}, 1, None),
     ("1\\frac{1}{2}", "3/2", "rational", {}, 0, "parse_error"),  # mixed numbers: ambiguous
-    ("sqrt(2)", "3/2", "rational", {}, 0, "wrong_type"),
+    ("sqrt(2)", "3/2", "rational", {}, 0, "incorrect"),
+    ("sqrt(8)/sqrt(2)", "2", "integer", {}, 1, None),
+    ("(1 + sqrt(2))^2 - 2sqrt(2)", "3", "integer", {}, 1, None),
+    ("(1 + sqrt(2))^2 - 2sqrt(2)", "3", "rational", {}, 1, None),
+    ("(1 + sqrt(2))^2 - 2sqrt(2)", "4", "integer", {}, 0, "incorrect"),
+    ("sqrt(2)", "1", "integer", {}, 0, "wrong_type"),
     # decimal: absolute tolerance from spec, inclusive, nothing looser
     ("0.33", "1/3", "decimal", TOL, 1, None),
     ("0.34", "1/3", "decimal", TOL, 1, None),
@@ -132,6 +137,10 @@ PAIRS = [
     ("x = 1", "x**2 = 1", "equation", X, 0, "incorrect"),
     ("x = -1", "x + 1", "equation", X, 1, None),
     ("x = 1, x = 2", "x = 1", "equation", X, 0, "wrong_type"),
+    ("sin(x) = 1/2", "2*sin(x) - 1 = 0", "equation", X, 1, None),
+    ("sin(x) = 1/3", "2*sin(x) - 1 = 0", "equation", X, 0, "incorrect"),
+    ("sqrt(2)x = sqrt(2)", "x = 1", "equation", X, 1, None),
+    ("exp(x) = 1", "x = 0", "equation", X, 0, "incorrect"),  # same real roots, not proportional
     # solution
     ("x = 3, y = -1", "x = 3, y = -1", "solution", XY, 1, None),
     ("y = -1, x = 3", "x = 3, y = -1", "solution", XY, 1, None),

@@ -152,22 +152,12 @@ def _describe(value: Any) -> str:
     return "a number"
 
 
-def _exact_rational(v: Any) -> Any:
-    """``v`` as a sympy Rational when it is an exact rational number, else None."""
-    from sympy import Expr
-
-    if not isinstance(v, Expr) or v.free_symbols:
-        return None
-    if v.is_Rational:
-        return v
-    if v.is_number:
-        w = v.expand()
-        if w.is_Rational:
-            return w
-    return None
-
-
 def _number(value: Any, kind: str) -> Any:
+    """A Rational, or a real constant sympy did not reduce (``sqrt(8)/sqrt(2) + sqrt(3)``).
+
+    Constants are kept symbolic and decided in ``_numbers_equal``; for integers a constant
+    that is numerically not an integer is ``wrong_type`` at once.
+    """
     from sympy import Expr
 
     v = _unwrap(value)
@@ -175,12 +165,21 @@ def _number(value: Any, kind: str) -> Any:
                 "decimal": "a number"}[kind]
     if not isinstance(v, Expr) or v.free_symbols:
         raise WrongType(f"expected {expected}, got {_describe(v)}")
+    if v.is_Rational:
+        if kind == "integer" and not v.is_Integer:
+            raise WrongType("expected an integer")
+        return v
+    approx = _real_value(v)
     if kind == "decimal":
-        return v if v.is_Rational else _real_value(v)
-    r = _exact_rational(v)
-    if r is None or (kind == "integer" and not r.is_Integer):
-        raise WrongType(f"expected {expected}")
-    return r
+        return approx
+    if kind == "integer" and abs(approx - round(approx)) > _CLOSE * max(1, abs(approx)):
+        raise WrongType("expected an integer")
+    return v
+
+
+#: Relative distance below which a constant counts as numerically equal to a rational
+#: (then equality is decided symbolically).
+_CLOSE = 2**-200
 
 
 def _real_value(v: Any) -> Any:
@@ -398,9 +397,20 @@ def _tolerance_cached(text: str) -> Any:
     return tol
 
 
+def _numbers_equal(a: Any, b: Any) -> bool:
+    """Exact equality of two numbers, at least one a constant like ``sqrt(8)/sqrt(2)``."""
+    from mathgym.verifiers.math.equivalence import expressions_equal
+
+    if abs(_real_value(a) - _real_value(b)) > _CLOSE * max(1, abs(_real_value(b))):
+        return False
+    return expressions_equal(a, b)
+
+
 def _scalars_equal(a: Any, b: Any, kind: str, spec: dict) -> bool:
-    if kind in ("integer", "rational", "boolean", "base_n"):
+    if kind in ("boolean", "base_n"):
         return a == b
+    if kind in ("integer", "rational"):
+        return a == b if (a.is_Rational and b.is_Rational) else _numbers_equal(a, b)
     if kind == "decimal":
         return abs(a - b) <= _tolerance(spec)
     from mathgym.verifiers.math.equivalence import expressions_equal
@@ -412,7 +422,9 @@ def _match_all(answer: list, reference: list, kind: str, spec: dict) -> bool:
     """A perfect matching answer<->reference under element equality (Kuhn's algorithm)."""
     if len(answer) != len(reference):
         return False
-    if kind in ("integer", "rational", "boolean", "base_n"):
+    if kind in ("boolean", "base_n") or (
+        kind in ("integer", "rational") and all(v.is_Rational for v in answer + reference)
+    ):
         return sorted(answer, key=_sort_key) == sorted(reference, key=_sort_key)
     owner: list[int | None] = [None] * len(reference)
     cache: dict = {}

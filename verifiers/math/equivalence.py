@@ -133,6 +133,31 @@ def _numerator(f: Expr) -> Expr:
     return fraction(together(f))[0]
 
 
+def _exact_ratio(fa: Expr, fb: Expr, symbols: list[Symbol]) -> Expr | None:
+    """fa/fb at the first seeded rational point where both are finite and fb != 0."""
+    for point in _points(symbols, N_POINTS):
+        va, vb = fa.xreplace(point), fb.xreplace(point)
+        if va.is_Rational and vb.is_Rational and vb != 0:
+            return va / vb
+    return None
+
+
+def _numeric_ratios_constant(fa: Expr, fb: Expr, symbols: list[Symbol]) -> tuple[bool, int]:
+    """(fa/fb agrees at every seeded generic point, number of points where it was defined)."""
+    ratios = []
+    for point in _wide_points(symbols, N_POINTS):
+        try:
+            va, vb = evaluate(fa, point), evaluate(fb, point)
+        except Unevaluable:
+            continue
+        if vb == 0:
+            continue
+        ratios.append(va / vb)
+    if any(not is_close(r, ratios[0], NUMERIC_EPS) for r in ratios[1:]):
+        return False, len(ratios)
+    return bool(ratios) and ratios[0] != 0, len(ratios)
+
+
 def equations_equal(lhs_a: Expr, rhs_a: Expr, lhs_b: Expr, rhs_b: Expr) -> bool:
     """Same solution set: ``fa = la - ra`` and ``fb = lb - rb`` are proportional, or (for
     polynomials) their square-free parts are proportional (same zero set over C)."""
@@ -140,14 +165,24 @@ def equations_equal(lhs_a: Expr, rhs_a: Expr, lhs_b: Expr, rhs_b: Expr) -> bool:
     fb = lhs_b - rhs_b
     if fa == 0 or fb == 0:
         return fa == fb
-    ratio = cancel(together(fa / fb))
-    if ratio.is_number and ratio != 0 and _finite(ratio):
-        return True
-    if not (is_rational_function(fa) and is_rational_function(fb)):
-        return False
     symbols = _sorted_symbols(fa, fb)
+    if not (is_rational_function(fa) and is_rational_function(fb)):
+        # Proportional by a constant: numerically first (cheap), then proved or sampled.
+        constant, valid = _numeric_ratios_constant(fa, fb, symbols)
+        if not constant:
+            return False
+        try:
+            ratio = simplify(fa / fb)
+            if ratio.is_number and ratio != 0:
+                return True
+        except (ValueError, TypeError, ArithmeticError, RecursionError):
+            pass
+        return valid >= 3
     if not symbols:
-        return False
+        return True  # two nonzero constants: neither equation has a solution
+    c = _exact_ratio(fa, fb, symbols)
+    if c is not None and c != 0 and expressions_equal(fa, c * fb):
+        return True
     try:
         pa = Poly(_numerator(fa), *symbols).sqf_part()
         pb = Poly(_numerator(fb), *symbols).sqf_part()
@@ -155,5 +190,5 @@ def equations_equal(lhs_a: Expr, rhs_a: Expr, lhs_b: Expr, rhs_b: Expr) -> bool:
         return False
     if pa.is_zero or pb.is_zero:
         return False
-    ratio = cancel(pa.as_expr() / pb.as_expr())
-    return bool(ratio.is_number and ratio != 0)
+    c = _exact_ratio(pa.as_expr(), pb.as_expr(), symbols)
+    return c is not None and c != 0 and expressions_equal(pa.as_expr(), c * pb.as_expr())

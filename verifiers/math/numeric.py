@@ -32,6 +32,8 @@ from sympy.core.numbers import Exp1, ImaginaryUnit, Pi
 MAX_EXP_ARG = 10_000
 #: Largest |argument| of sin/cos/tan (argument reduction costs grow with the magnitude).
 MAX_TRIG_ARG = 10**30
+#: Magnitudes below 2^-TINY_BITS convert to exactly 0 (keeps denominators bounded).
+TINY_BITS = 4_000
 #: Working precision in bits (~120 significant digits).
 PRECISION_BITS = 400
 
@@ -156,6 +158,8 @@ def to_fraction(value) -> tuple[int, int]:
             raise Unevaluable("complex value")
         value = value.real
     man, e = _CTX.mpf(value).man_exp
+    if man == 0 or e + int(man).bit_length() < -TINY_BITS:
+        return 0, 1  # below 2^-TINY_BITS: zero for every comparison we make
     if e >= 0:
         return int(man) << e, 1
     return int(man), 1 << (-e)
