@@ -110,3 +110,18 @@ def test_published_greedy_paths_sample() -> None:
         assert result.path == [a - 1 for a, _ in published[1:]], case["line"]
         check = verify_ac_path(array, result.path, len(array) // 2)
         assert check.ok, check.reason
+
+
+def test_cyclic_bfs_paths_convert_to_plain_ac_paths() -> None:
+    """AC-Solver's published BFS list matches BFS with cyclic reduction; its paths, converted by
+    inserting the conjugations each cyclic reduction stands for, verify without it."""
+    from mathgym.agents.search.paths import to_acyclic_path
+
+    ms = miller_schupp()[6]  # MS(1, y x y x^-1): plain BFS needs > 5M nodes, cyclic BFS 25,002
+    cap = ms_max_relator_length(ms.n)
+    result = bfs(ms.presentation, 1_000_000, cap, cyclic_reduction=True)
+    assert result.solved and result.nodes == 25_002 and len(result.path) == 6
+    plain = to_acyclic_path(ms.presentation, result.path, cap)
+    assert len(plain) > len(result.path)
+    assert verify_ac_path(ms.presentation, plain, cap).ok
+    assert not verify_ac_path(ms.presentation, result.path, cap).ok
