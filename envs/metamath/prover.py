@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mathgym.envs.metamath.library import Library
-from mathgym.envs.metamath.syntax import WORK_PREFIX, SyntaxError_
+from mathgym.envs.metamath.syntax import WORK_PREFIX, ExpressionSyntaxError
 from mathgym.verifiers.metamath.database import Assertion
 
 
@@ -231,7 +231,7 @@ class Prover:
                         mapping[h] = g.parse(
                             subs[var].split(), g.float_type[h], self.var_floats, work_types
                         )
-                    except SyntaxError_ as err:
+                    except ExpressionSyntaxError as err:
                         raise ActionError(f"substitution for {var!r}: {err}") from None
                 else:
                     tc = g.float_type[h]

@@ -22,7 +22,7 @@ from mathgym.verifiers.metamath.database import Assertion, Database, Hypothesis
 WORK_PREFIX = {"wff": "&W", "class": "&C", "setvar": "&S"}
 
 
-class SyntaxError_(ValueError):
+class ExpressionSyntaxError(ValueError):
     """An expression that does not parse in the database's grammar (message says where)."""
 
 
@@ -51,7 +51,6 @@ class Grammar:
         self.axioms: dict[str, tuple] = {}
         self.by_first: dict[tuple, list] = {}
         self.var_first: dict[str, list] = {}
-        self.axiom_index: dict[str, int] = {}
         self.axiom_consts: dict[str, frozenset] = {}
         for lab in db.order:
             obj = db.labels[lab]
@@ -68,7 +67,6 @@ class Grammar:
             )
             self.axioms[lab] = (tc, pattern, child_types)
             self.axiom_consts[lab] = frozenset(x for x in pattern if isinstance(x, str))
-            self.axiom_index[lab] = obj.index
             first = pattern[0] if pattern else None
             if isinstance(first, str):
                 self.by_first.setdefault((tc, first), []).append(lab)
@@ -116,7 +114,7 @@ class Grammar:
         """Parse ``symbols`` as one ``typecode`` tree.
 
         ``var_floats`` maps each usable variable's text to its ``$f`` label; ``work_types``
-        maps usable work-variable names to their typecodes. Raises :class:`SyntaxError_`.
+        maps usable work-variable names to their typecodes. Raises :class:`ExpressionSyntaxError`.
         """
         n = len(symbols)
         memo: dict = {}
@@ -169,7 +167,7 @@ class Grammar:
 
         trees = [t for t, end in parse_at(typecode, 0) if end == n]
         if not trees:
-            raise SyntaxError_(
+            raise ExpressionSyntaxError(
                 f"{' '.join(symbols)!r} is not a {typecode} in this database's grammar "
                 "(check the symbols, spacing and parentheses)"
             )
