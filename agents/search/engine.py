@@ -52,15 +52,23 @@ def packing_params(state_size: int, num_generators: int) -> tuple[int, int, int]
 
 @njit(cache=True)
 def pack_into(state, k, bits, per_word, out):
-    """Pack int8 ``state`` into ``out`` (uint64[W]); injective and order preserving."""
-    w = out.shape[0]
-    for i in range(w):
-        out[i] = np.uint64(0)
-    for j in range(state.shape[0]):
-        code = np.uint64(state[j] + k)
-        word = j // per_word
-        shift = np.uint64(64 - bits * (j - word * per_word + 1))
-        out[word] |= code << shift
+    """Pack int8 ``state`` into ``out`` (uint64[W]); injective and order preserving.
+
+    Letter ``j`` sits in word ``j // per_word`` at shift ``64 - bits * (j % per_word + 1)``;
+    the loops walk that layout without divisions (this runs 12 times per expansion).
+    """
+    size = state.shape[0]
+    j = 0
+    for w in range(out.shape[0]):
+        acc = np.uint64(0)
+        shift = 64 - bits
+        for _ in range(per_word):
+            if j >= size:
+                break
+            acc |= np.uint64(state[j] + k) << np.uint64(shift)
+            shift -= bits
+            j += 1
+        out[w] = acc
     return
 
 
@@ -68,10 +76,17 @@ def pack_into(state, k, bits, per_word, out):
 def unpack_into(words, k, bits, per_word, out):
     """Inverse of :func:`pack_into` (``out`` has the state's length)."""
     mask = np.uint64((1 << bits) - 1)
-    for j in range(out.shape[0]):
-        word = j // per_word
-        shift = np.uint64(64 - bits * (j - word * per_word + 1))
-        out[j] = np.int8(np.int64((words[word] >> shift) & mask) - k)
+    size = out.shape[0]
+    j = 0
+    for w in range(words.shape[0]):
+        word = words[w]
+        shift = 64 - bits
+        for _ in range(per_word):
+            if j >= size:
+                break
+            out[j] = np.int8(np.int64((word >> np.uint64(shift)) & mask) - k)
+            shift -= bits
+            j += 1
     return
 
 
