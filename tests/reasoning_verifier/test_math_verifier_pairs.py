@@ -127,6 +127,13 @@ PAIRS = [
     ("sqrt(x)^2", "x", "expression", X, 1, None),
     ("log(x^2)", "2*log(x)", "expression", X, 0, "incorrect"),  # differ for x < 0
     ("sin(x) + 10^-50", "sin(x)", "expression", X, 0, "incorrect"),
+    # tiny transcendental perturbations must not hide below the numerical resolution
+    ("sin(x)/10^50", "0", "expression", X, 0, "incorrect"),
+    ("sin(x)/10^50 + x", "x", "expression", X, 0, "incorrect"),
+    ("exp(-9999)*sin(x) + x", "x", "expression", X, 0, "incorrect"),
+    ("exp(-9000)*exp(-9000)*sin(x) + x", "x", "expression", X, 0, "incorrect"),
+    ("exp(-9000*x^2)*sin(x) + x", "x", "expression", X, 0, "incorrect"),
+    ("sqrt(1 + 10^-100) - 1", "0", "expression", {}, 0, "incorrect"),
     # equation: same solution set
     ("y = 2x + 1", "y = 2*x + 1", "equation", XY, 1, None),
     ("2x - y + 1 = 0", "y = 2*x + 1", "equation", XY, 1, None),

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import random
 
-from mathgym.verifiers.math.numeric import Unevaluable, evaluate, is_close, mp_rational
+from mathgym.verifiers.math.numeric import PRECISION_BITS, Unevaluable, evaluate, is_close
 from sympy import (
     Add,
     Expr,
@@ -31,6 +31,7 @@ from sympy import (
     Rational,
     Symbol,
     cancel,
+    exp,
     fraction,
     nan,
     oo,
@@ -46,8 +47,11 @@ from sympy.polys.polytools import Poly
 POINT_SEED = 20_251_122
 #: Points tried in each numeric test.
 N_POINTS = 6
-#: Relative difference that counts as "different" at 60-digit evaluation.
-NUMERIC_EPS = 1e-40
+#: A relative difference above 2^-NUMERIC_REL_BITS (~1e-40) at 400-bit evaluation is a
+#: difference (the quick test that runs before any symbolic work).
+NUMERIC_REL_BITS = 133
+#: Largest precision the fallback may need (bits); beyond it an unproven answer is refused.
+FALLBACK_MAX_BITS = 100_000
 
 
 def _sorted_symbols(*exprs: Expr) -> list[Symbol]:
@@ -68,7 +72,7 @@ def _wide_points(symbols: list[Symbol], count: int) -> list[dict]:
     """Seeded points p/q with ~30-bit p and q (values mostly within +-10): generic points for
     transcendental expressions, so no ``sin(pi*N*x)`` vanishes at all of them."""
     rng = random.Random(POINT_SEED + 1)
-    return [{s: mp_rational(rng.randint(-10**9, 10**9), rng.randint(10**8, 10**9 + 7))
+    return [{s: Rational(rng.randint(-10**9, 10**9), rng.randint(10**8, 10**9 + 7))
              for s in symbols} for _ in range(count)]
 
 
@@ -87,19 +91,47 @@ def _finite(v: Expr) -> bool:
     return v.is_number and not v.has(zoo, nan, oo, -oo)
 
 
-def _numeric_agree(a: Expr, b: Expr, points: list[dict]) -> tuple[bool, int]:
+def _numeric_agree(a: Expr, b: Expr, points: list[dict], bits: int = PRECISION_BITS,
+                   rel_bits: int = NUMERIC_REL_BITS) -> tuple[bool, int]:
     """(no point shows a difference, number of points where both sides evaluated)."""
     valid = 0
     for point in points:
         try:
-            va = evaluate(a, point)
-            vb = evaluate(b, point)
+            va = evaluate(a, point, bits)
+            vb = evaluate(b, point, bits)
         except Unevaluable:
             continue
         valid += 1
-        if not is_close(va, vb, NUMERIC_EPS):
+        if not is_close(va, vb, rel_bits):
             return False, valid
     return True, valid
+
+
+def _resolution_bits(e: Expr, points: list[dict]) -> int:
+    """A precision (bits) at which a perturbation built from ``e``'s own parts shows: the sizes
+    of all its rationals plus, per exponential or non-rational power, the bits of its largest
+    magnitude e^|Re(arg)| over ``points``."""
+    from mathgym.verifiers.math.numeric import exponent_bits
+
+    bits = 0
+    for node in preorder_traversal(e):
+        if node.is_Rational:
+            bits += max(abs(node.p).bit_length(), node.q.bit_length())
+        elif isinstance(node, exp) or (isinstance(node, Pow) and not node.exp.is_Rational):
+            bits += max(exponent_bits(node, point) for point in points) + 64
+    return bits
+
+
+def _fallback_agree(a: Expr, b: Expr, symbols: list[Symbol]) -> bool:
+    """The fallback when simplify cannot decide: agreement at seeded points at a precision
+    that resolves any perturbation made of the expressions' own numbers; refused when that
+    precision would exceed FALLBACK_MAX_BITS."""
+    points = _wide_points(symbols, 3 if symbols else 1)
+    need = _resolution_bits(a, points) + _resolution_bits(b, points) + 256
+    if need > FALLBACK_MAX_BITS:
+        return False
+    agree, valid = _numeric_agree(a, b, points, bits=need + 256, rel_bits=need)
+    return agree and valid == len(points)
 
 
 def expressions_equal(a: Expr, b: Expr) -> bool:
@@ -126,7 +158,7 @@ def expressions_equal(a: Expr, b: Expr) -> bool:
             return True
     except (ValueError, TypeError, ArithmeticError, RecursionError):
         pass
-    return valid >= (1 if not symbols else 3)
+    return _fallback_agree(a, b, symbols)
 
 
 def _numerator(f: Expr) -> Expr:
@@ -153,9 +185,29 @@ def _numeric_ratios_constant(fa: Expr, fb: Expr, symbols: list[Symbol]) -> tuple
         if vb == 0:
             continue
         ratios.append(va / vb)
-    if any(not is_close(r, ratios[0], NUMERIC_EPS) for r in ratios[1:]):
+    if any(not is_close(r, ratios[0], NUMERIC_REL_BITS) for r in ratios[1:]):
         return False, len(ratios)
     return bool(ratios) and ratios[0] != 0, len(ratios)
+
+
+def _fallback_ratio_constant(fa: Expr, fb: Expr, symbols: list[Symbol]) -> bool:
+    """fa/fb constant at seeded points at the fallback's resolving precision."""
+    if not symbols:
+        return False
+    points = _wide_points(symbols, 3)
+    need = _resolution_bits(fa, points) + _resolution_bits(fb, points) + 256
+    if need > FALLBACK_MAX_BITS:
+        return False
+    ratios = []
+    for point in points:
+        try:
+            va, vb = evaluate(fa, point, need + 256), evaluate(fb, point, need + 256)
+        except Unevaluable:
+            return False
+        if vb == 0:
+            return False
+        ratios.append(va / vb)
+    return ratios[0] != 0 and all(is_close(r, ratios[0], need) for r in ratios[1:])
 
 
 def equations_equal(lhs_a: Expr, rhs_a: Expr, lhs_b: Expr, rhs_b: Expr) -> bool:
@@ -177,7 +229,7 @@ def equations_equal(lhs_a: Expr, rhs_a: Expr, lhs_b: Expr, rhs_b: Expr) -> bool:
                 return True
         except (ValueError, TypeError, ArithmeticError, RecursionError):
             pass
-        return valid >= 3
+        return _fallback_ratio_constant(fa, fb, symbols)
     if not symbols:
         return True  # two nonzero constants: neither equation has a solution
     c = _exact_ratio(fa, fb, symbols)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mathgym.verifiers.math.limits import (
@@ -126,6 +127,22 @@ def _coeff_bits(v: Expr) -> tuple[int, int]:
     return 0, 0
 
 
+@lru_cache(maxsize=65536)
+def tame(e: Expr) -> bool:
+    """True for expressions sympy can auto-evaluate cheaply: symbols, rationals, pi, E, I,
+    sums, products and rational powers of those. Anything with a function (exp, log, trig,
+    Abs) or a non-rational exponent is built with ``evaluate=False``: sympy's automatic
+    simplification of such constants runs assumption queries whose numerical evaluation
+    can escalate precision without bound (found by fuzzing)."""
+    if e.is_Atom:
+        return e.is_Symbol or e.is_Rational or e in (pi, E, S.ImaginaryUnit)
+    if isinstance(e, (Add, Mul)):
+        return all(tame(a) for a in e.args)
+    if isinstance(e, Pow):
+        return e.exp.is_Rational and tame(e.base)
+    return False
+
+
 def _too_big(what: str) -> LimitError:
     return LimitError(f"{what} would exceed {MAX_RATIONAL_BITS} bits (~10,000 digits)")
 
@@ -169,7 +186,7 @@ def make_pow(base: Expr, expo: Expr) -> Expr:
             )
         if not (base.free_symbols or expo.free_symbols):
             _constant_value("a power", Pow(base, expo, evaluate=False))
-    result = Pow(base, expo)
+    result = Pow(base, expo, evaluate=tame(base) and tame(expo))
     if result.has(zoo, nan):
         raise ParseError("division by zero")
     return result
@@ -233,13 +250,13 @@ def apply_function(name: str, args: list[Any], pos: int) -> Expr:
     if name == "sqrt":
         return make_pow(arg, Rational(1, 2))
     if name in ("abs", "Abs"):
-        return Abs(arg)
+        return Abs(arg, evaluate=tame(arg))
     if name == "factorial":
         return make_factorial(arg, pos)
     _check_transcendental_arg(name, arg)
     if not arg.free_symbols:
         _constant_value(f"{name}()", _UNARY_FUNCS[name](arg, evaluate=False))
-    result = _UNARY_FUNCS[name](arg)
+    result = _UNARY_FUNCS[name](arg, evaluate=tame(arg))
     if result.has(zoo, nan):
         raise ParseError(f"{name}() at position {pos} is undefined at its argument")
     return result

@@ -82,9 +82,10 @@ def _eval(e: Expr, point: dict):
         return _CTX.mpf(e.p) / e.q if e.q != 1 else _CTX.mpf(e.p)
     if isinstance(e, Symbol):
         try:
-            return point[e]
+            v = point[e]
         except KeyError:
             raise Unevaluable(f"no value for {e.name}") from None
+        return _CTX.mpf(v.p) / v.q  # a sympy Rational, converted at the current precision
     if isinstance(e, Add):
         total = _CTX.mpf(0)
         for arg in e.args:
@@ -130,13 +131,12 @@ def _eval(e: Expr, point: dict):
     raise Unevaluable(f"cannot evaluate {type(e).__name__}")
 
 
-def evaluate(e: Expr, point: dict | None = None):
-    """mpmath value (mpf or mpc) of ``e`` with symbols replaced by ``point`` values.
-
-    ``point`` maps Symbols to mpmath numbers (see :func:`mp_rational`). Raises Unevaluable.
-    """
+def evaluate(e: Expr, point: dict | None = None, bits: int = PRECISION_BITS):
+    """mpmath value (mpf or mpc) of ``e`` at ``bits`` of precision, with symbols replaced by
+    ``point`` values (sympy Rationals). Raises Unevaluable."""
     try:
-        value = _eval(e, point or {})
+        with _CTX.workprec(bits):
+            value = _eval(e, point or {})
     except (ZeroDivisionError, OverflowError, ValueError) as err:
         if isinstance(err, Unevaluable):
             raise
@@ -146,9 +146,17 @@ def evaluate(e: Expr, point: dict | None = None):
     return value
 
 
-def mp_rational(p: int, q: int):
-    """p/q as an mpmath number at the working precision."""
-    return _CTX.mpf(p) / q
+def exponent_bits(node: Expr, point: dict) -> int:
+    """Bits of e^|Re(w)| for an exp(w) or b^w node (w log b) at ``point``; huge if unknown."""
+    try:
+        with _CTX.workprec(64):
+            if isinstance(node, exp):
+                w = _eval(node.args[0], point)
+            else:
+                w = _eval(node.exp, point) * _CTX.log(_eval(node.base, point))
+            return int(abs(_CTX.re(w)) * 1.4427) + 1
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return 10**9
 
 
 def to_fraction(value) -> tuple[int, int]:
@@ -165,7 +173,8 @@ def to_fraction(value) -> tuple[int, int]:
     return int(man), 1 << (-e)
 
 
-def is_close(a, b, eps: float) -> bool:
-    """|a - b| <= eps * max(1, |a|, |b|)."""
-    scale = max(_CTX.mpf(1), abs(a), abs(b))
-    return abs(a - b) <= _CTX.mpf(eps) * scale
+def is_close(a, b, rel_bits: int) -> bool:
+    """|a - b| <= 2^-rel_bits * max(|a|, |b|): purely relative, so two tiny but different
+    values are *not* close (an absolute floor would accept sin(x)/10^50 for 0)."""
+    with _CTX.workprec(rel_bits + 64):
+        return abs(a - b) <= _CTX.ldexp(max(abs(a), abs(b)), -rel_bits)
