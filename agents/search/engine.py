@@ -419,9 +419,7 @@ def beam(
     prio[0] = length[0]
     n = 1
     best = 0
-    level_start = 0
-    level_end = 1  # beam = nodes [level_start, level_end) that survived selection, in `heap`
-    heap[0] = 0
+    heap[0] = 0  # the current beam (node indices) lives in heap[:beam_size]
     beam_size = 1
     status = STATUS_EMPTY
     hit_parent = -1
@@ -479,13 +477,10 @@ def beam(
             x, hsize = heap_pop(tmp, hsize, prio, depth, keys)
             heap[beam_size] = x
             beam_size += 1
-        level_start = first_new
-        level_end = n
     out[0] = status
     out[1] = n
     out[2] = hit_parent
     out[3] = hit_move
     out[4] = hit_goal
     out[5] = best
-    _ = level_start + level_end
     return
