@@ -8,7 +8,7 @@ from typing import Any
 
 import gymnasium as gym
 from gymnasium import spaces
-from mathgym.envs.reasoning.registry import DIFFICULTIES, generate, module_infos
+from mathgym.envs.reasoning.registry import DIFFICULTIES, episode_problem, module_infos
 
 from mathgym.types import Problem
 
@@ -154,27 +154,14 @@ class MathQAEnv(gym.Env):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[str, dict[str, Any]]:
         super().reset(seed=seed)
-        options = dict(options or {})
-        unknown = set(options) - {"module", "difficulty", "seed", "index"}
-        if unknown:
-            raise ValueError(
-                f"MathQAEnv.reset: unknown options {sorted(unknown)}; "
-                "use module, difficulty, seed, index"
-            )
-        module = options.get("module")
-        if module is None:
-            module = self.modules[int(self.np_random.integers(len(self.modules)))]
-        index = options.get("index", self.problem_index)
-        if index is None:
-            index = int(self.np_random.integers(2**31))
-        self.problem = generate(
-            module,
-            int(options.get("difficulty", self.difficulty)),
-            int(options.get("seed", self.problem_seed)),
-            int(index),
+        self.problem = episode_problem(
+            "MathQAEnv", options, self.np_random, self.modules,
+            (self.difficulty, self.problem_seed, self.problem_index),
         )
         if len(self.problem.question) > MAX_OBSERVATION_CHARS // 2:  # pragma: no cover
-            raise ValueError(f"question of {module} longer than the observation space allows")
+            raise ValueError(
+                f"question of {self.problem.module} longer than the observation space allows"
+            )
         self._attempts = 0
         self._done = False
         self._observation = self.problem.question

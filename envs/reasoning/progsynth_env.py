@@ -11,7 +11,7 @@ import numpy as np
 from gymnasium import spaces
 from mathgym.envs.reasoning.progsynth_graph import MAX_ELEMENTS, GraphBuilder
 from mathgym.envs.reasoning.progsynth_ops import OPERATORS
-from mathgym.envs.reasoning.registry import DIFFICULTIES, generate, module_infos
+from mathgym.envs.reasoning.registry import DIFFICULTIES, episode_problem, module_infos
 
 from mathgym.types import Problem
 
@@ -161,26 +161,9 @@ class MathProgSynthEnv(gym.Env):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
-        options = dict(options or {})
-        unknown = set(options) - {"module", "difficulty", "seed", "index"}
-        if unknown:
-            raise ValueError(
-                f"MathProgSynthEnv.reset: unknown options {sorted(unknown)}; "
-                "use module, difficulty, seed, index"
-            )
-        module = options.get("module")
-        if module is None:
-            module = self.modules[int(self.np_random.integers(len(self.modules)))]
-        elif module not in PROGSYNTH_MODULES:
-            raise ValueError(f"module {module!r} is not in PROGSYNTH_MODULES")
-        index = options.get("index", self.problem_index)
-        if index is None:
-            index = int(self.np_random.integers(2**31))
-        self.problem = generate(
-            module,
-            int(options.get("difficulty", self.difficulty)),
-            int(options.get("seed", self.problem_seed)),
-            int(index),
+        self.problem = episode_problem(
+            "MathProgSynthEnv", options, self.np_random, self.modules,
+            (self.difficulty, self.problem_seed, self.problem_index), allowed=PROGSYNTH_MODULES,
         )
         self.builder = GraphBuilder(self.problem, self.max_nodes)
         self._done = False

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,4 +125,44 @@ def generate(module: str, difficulty: int = 1, seed: int = 0, index: int = 0) ->
         answer_type=draft.answer_type,
         spec=draft.spec,
         data=draft.data,
+    )
+
+
+#: The ``reset(options=...)`` keys of the reasoning envs.
+RESET_OPTIONS: tuple[str, ...] = ("module", "difficulty", "seed", "index")
+
+
+def episode_problem(
+    env_name: str,
+    options: dict[str, Any] | None,
+    rng: Any,
+    modules: Sequence[str],
+    defaults: tuple[int, int, int | None],
+    allowed: Sequence[str] | None = None,
+) -> Problem:
+    """The problem of one episode of a reasoning env.
+
+    ``options`` (any of :data:`RESET_OPTIONS`) override the env's ``defaults`` (difficulty,
+    seed, index). A missing module is drawn from ``modules`` and a missing index (default
+    ``None``) from ``rng``, the env's seeded ``np_random``, in that order, so episodes are
+    reproducible from the reset seed. ``allowed`` restricts an explicitly chosen module.
+    """
+    options = dict(options or {})
+    unknown = set(options) - set(RESET_OPTIONS)
+    if unknown:
+        raise ValueError(
+            f"{env_name}.reset: unknown options {sorted(unknown)}; use {', '.join(RESET_OPTIONS)}"
+        )
+    difficulty, seed, default_index = defaults
+    module = options.get("module")
+    if module is None:
+        module = modules[int(rng.integers(len(modules)))]
+    elif allowed is not None and module not in allowed:
+        raise ValueError(f"{env_name}.reset: module {module!r} is not available in this env")
+    index = options.get("index", default_index)
+    if index is None:
+        index = int(rng.integers(2**31))
+    return generate(
+        module, int(options.get("difficulty", difficulty)), int(options.get("seed", seed)),
+        int(index),
     )
