@@ -149,3 +149,28 @@ def test_parsed_answers_contain_only_whitelisted_sympy_types():
         except (ParseError, LimitError):
             pass
     assert parsed >= 20  # the walk saw real parses, not only refusals
+
+
+def _random_answer(rng, depth: int) -> str:
+    """A random well-formed answer over numbers, symbols, functions and powers."""
+    if depth <= 0 or rng.random() < 0.25:
+        return rng.choice(["x", "y", "2", "10", "0", "1", "9", "e", "pi", "0.5", "1e3", "1/3"])
+    a, b = _random_answer(rng, depth - 1), _random_answer(rng, depth - 1)
+    return rng.choice([f"({a})+({b})", f"({a})-({b})", f"({a})*({b})", f"({a})/({b})",
+                       f"({a})^({b})", f"sqrt({a})", f"exp({a})", f"log({a})", f"sin({a})",
+                       f"cos({a})", f"tan({a})", f"Abs({a})", f"\\frac{{{a}}}{{{b}}}",
+                       f"({a})^{rng.randint(-5, 60)}", f"-({a})"])
+
+
+def test_grammar_fuzz_never_times_out_or_errors():
+    """Seeded random well-formed answers (the fuzzer that found sympy's evaluation loops)."""
+    import random
+
+    rng = random.Random(5)
+    refs = [("x + 1", "expression", {"variables": ["x"]}), ("3", "integer", {}),
+            ("7/2", "rational", {}), ("x = 1", "equation", {"variables": ["x"]}),
+            ("0.5", "decimal", {"tolerance": "1/100"}), ("sin(x)**2", "expression", {})]
+    items = [(_random_answer(rng, rng.randint(1, 6)), *rng.choice(refs)) for _ in range(600)]
+    verdicts = check_many(items, timeout=10.0)
+    assert [v.code for v in verdicts if v.code in ("timeout", "crash", "error")] == []
+    assert {v.code for v in verdicts} >= {"incorrect", "wrong_type"}
