@@ -314,7 +314,7 @@ def _container(text: str, spec: dict) -> list:
     return out
 
 
-def _assignments(value: Any, spec: dict, order: list) -> dict:
+def _assignments(value: Any, order: list) -> dict:
     """``{symbol: value}`` from ``x = 3, y = -1`` or bare values in ``order``."""
     from mathgym.verifiers.math.grammar import Items, Relation
     from sympy import Expr
@@ -358,37 +358,33 @@ def _value(text: str, answer_type: str, spec: dict, reference: Any = None) -> An
     if answer_type == "equation":
         return _equation(_parse(text, spec))
     if answer_type == "solution":
-        value = _parse(text, spec)
-        if reference is None:
-            order = None
-        else:
-            from sympy import Symbol
+        from sympy import Symbol
 
-            names = spec["variables"] or [s.name for s in reference]
-            order = [Symbol(n) for n in names]
-        if reference is None:
-            ref = _assignments(value, spec, [])
+        value = _parse(text, spec)
+        if reference is None:  # the reference itself: its assignments, in its order
+            ref = _assignments(value, [])
             if not ref:
                 raise WrongType("empty solution")
             return ref
-        return _assignments(value, spec, order)
+        names = spec["variables"] or [s.name for s in reference]
+        return _assignments(value, [Symbol(n) for n in names])
     return _scalar(text, answer_type, spec, parsed=False)
 
 
 @lru_cache(maxsize=4096)
 def _reference(reference: str, answer_type: str, spec_key: str) -> Any:
-    return _value(reference, answer_type, json.loads(spec_key))
+    """Parsed reference (cached: GRPO groups share one); also validates the tolerance."""
+    spec = json.loads(spec_key)
+    if "tolerance" in spec:
+        _tolerance(spec["tolerance"])
+    return _value(reference, answer_type, spec)
 
 
 # -- comparison -----------------------------------------------------------------------------
 
-def _tolerance(spec: dict) -> Any:
-    value = _tolerance_cached(spec["tolerance"])
-    return value
-
-
 @lru_cache(maxsize=256)
-def _tolerance_cached(text: str) -> Any:
+def _tolerance(text: str) -> Any:
+    """spec["tolerance"] as an exact non-negative Rational (ValueError otherwise)."""
     from mathgym.verifiers.math.grammar import parse
 
     tol = parse(text)
@@ -412,7 +408,7 @@ def _scalars_equal(a: Any, b: Any, kind: str, spec: dict) -> bool:
     if kind in ("integer", "rational"):
         return a == b if (a.is_Rational and b.is_Rational) else _numbers_equal(a, b)
     if kind == "decimal":
-        return abs(a - b) <= _tolerance(spec)
+        return abs(a - b) <= _tolerance(spec["tolerance"])
     from mathgym.verifiers.math.equivalence import expressions_equal
 
     return expressions_equal(a, b)
@@ -453,6 +449,10 @@ def _sort_key(v: Any) -> Any:
 
 
 def _dedupe(values: list, kind: str, spec: dict) -> list:
+    if kind in ("boolean", "base_n") or (
+        kind in ("integer", "rational") and all(v.is_Rational for v in values)
+    ):
+        return list(dict.fromkeys(values))  # exact values: hashing is equality
     out: list = []
     for v in values:
         if not any(_scalars_equal(v, w, kind, spec) for w in out):
