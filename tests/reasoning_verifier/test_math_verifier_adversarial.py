@@ -37,7 +37,7 @@ def test_every_adversarial_answer_scores_zero_within_the_timeout(tmp_path):
     sentinel = str(tmp_path / "sentinel")
     texts = _inputs(sentinel)
     items = [(t, ref, typ, spec) for ref, typ, spec in corpus.REFERENCES for t in texts]
-    verdicts = check_many(items, timeout=10.0)
+    verdicts = check_many(items)  # the default 3 s hard timeout
     failures = [(item[0][:60], item[1], v) for item, v in zip(items, verdicts, strict=True)
                 if v.score != 0.0 or v.code in ("timeout", "crash", "error")]
     assert failures == []
@@ -171,6 +171,6 @@ def test_grammar_fuzz_never_times_out_or_errors():
             ("7/2", "rational", {}), ("x = 1", "equation", {"variables": ["x"]}),
             ("0.5", "decimal", {"tolerance": "1/100"}), ("sin(x)**2", "expression", {})]
     items = [(_random_answer(rng, rng.randint(1, 6)), *rng.choice(refs)) for _ in range(600)]
-    verdicts = check_many(items, timeout=10.0)
+    verdicts = check_many(items)  # the default 3 s hard timeout
     assert [v.code for v in verdicts if v.code in ("timeout", "crash", "error")] == []
     assert {v.code for v in verdicts} >= {"incorrect", "wrong_type"}
