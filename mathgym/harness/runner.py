@@ -412,7 +412,7 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
 
             tqdm.monitor_interval = 0  # no monitor thread: the pool below forks
             bar = tqdm(total=total, initial=finished, desc=f"{cfg.agent} on {benchmark.id}",
-                       unit="att", file=sys.stderr, dynamic_ncols=True)
+                       unit="att", file=sys.stderr, dynamic_ncols=True, disable=None)
             bar.set_postfix(solved=solved, rate=f"{solved / max(finished, 1):.3f}")
         workers = min(cfg.workers, max(len(tasks), 1))
         if cfg.backend == "inline" or (
