@@ -1,12 +1,16 @@
 # mathgym: two commands for users (`make demo`, `make test`), everything else is set-up.
 # Every install step lives here so a fresh machine (and CI) gets exactly what the tests need.
 
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
-# pip prints one warning per package for an absent local index folder on our machines; hide only that.
-PIPQ   := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+# pip prints one warning per package for an absent local index folder on our machines; hide only
+# that line. pipefail keeps pip's own exit status, so a failed install stops `make`.
+PIPQ   := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
 .PHONY: setup system-deps demo test lint bench clean
 
