@@ -143,6 +143,45 @@ def test_baseline_agent_proves_easy_theorems(lib) -> None:
         PROVED[label] = result["proof"]
 
 
+@pytest.mark.parametrize(
+    ("label", "lemmas"),
+    [
+        # version 1 (usage-ranked candidates) failed all of these at budget 300
+        ("pfxfn", ("pfxf", "ffn", "syl")),  # rarely used pfxf as syl's middle term
+        ("ipid", ("df-ip", "8nn", "ndxid")),
+        ("eluznn0", ("nn0uz", "uztrn2")),
+        ("nextnt", ("notnoti", "nex")),
+        # version 1 failed; the first proof found leaves dummies that violate df-fusg's $d
+        ("relfusgra", ("df-fusg",)),
+    ],
+)
+def test_specificity_ranking_finds_rare_lemmas(lib, label: str, lemmas: tuple) -> None:
+    from mathgym.agents.metamath import best_first_search
+    from mathgym.envs.metamath.prover import Prover
+
+    result = best_first_search(Prover(lib, label), budget=300)
+    assert result["solved"], (label, result)
+    steps = result["proof"].split()
+    assert all(lem in steps for lem in lemmas), steps
+    PROVED[label] = result["proof"]
+
+
+def test_match_score_prefers_the_specific_lemma(lib) -> None:
+    from mathgym.agents.metamath import match_score
+    from mathgym.envs.metamath.prover import Prover, resolve
+
+    prover = Prover(lib, "pfxfn")
+    state = prover.apply(prover.initial_state(), "syl")
+    goals = [resolve(t, state.sigma) for _, t in state.goals]
+    goal = next(t for t in goals if lib.grammar.text(t).startswith("( ( S"))
+    fv = lib.grammar.float_var
+    specific = match_score(lib.concl["pfxf"], goal, fv, {})
+    generic = match_score(lib.concl["simpl"], goal, fv, {})
+    assert specific > generic == 2  # simpl explains only the -> and the /\\
+    assert match_score(lib.concl["ax-1"], goal, fv, {}) == 1
+    assert match_score(lib.concl["biid"], goal, fv, {}) == -1  # <-> is not ->
+
+
 def test_benchmark_verifier_rechecks_certificates(lib) -> None:
     from mathgym.harness.registry import get_benchmark
 
