@@ -99,7 +99,8 @@ def cyclic_reduce(word, length):
 
 
 @njit(cache=True, inline="always")
-def _concat(state, lengths, i, j, sign, cap):
+def _junction_cancellation(state, lengths, i, j, sign, cap):
+    """How many letters cancel where ``r_i`` meets ``r_j^sign`` in ``r_i r_j^sign``."""
     bi = i * cap
     bj = j * cap
     li = lengths[i]
@@ -112,6 +113,16 @@ def _concat(state, lengths, i, j, sign, cap):
     else:
         while acc < m and state[bi + li - 1 - acc] == state[bj + lj - 1 - acc]:
             acc += 1
+    return acc
+
+
+@njit(cache=True, inline="always")
+def _concat(state, lengths, i, j, sign, cap):
+    bi = i * cap
+    bj = j * cap
+    li = lengths[i]
+    lj = lengths[j]
+    acc = _junction_cancellation(state, lengths, i, j, sign, cap)
     new = li + lj - 2 * acc
     if new > cap or new == 0:
         return False
@@ -282,19 +293,8 @@ def _changes_free(state, lengths, move, k, cap):
     """``state_changes`` without cyclic reduction, decided from lengths and end letters."""
     kind, i, other, sign = _decode(move, k)
     if kind == 0:
-        bi = i * cap
-        bj = other * cap
-        li = lengths[i]
-        lj = lengths[other]
-        m = min(li, lj)
-        acc = 0
-        if sign < 0:
-            while acc < m and state[bi + li - 1 - acc] == state[bj + lj - 1 - acc]:
-                acc += 1
-        else:
-            while acc < m and state[bi + li - 1 - acc] == -state[bj + acc]:
-                acc += 1
-        new = li + lj - 2 * acc
+        acc = _junction_cancellation(state, lengths, i, other, sign, cap)
+        new = lengths[i] + lengths[other] - 2 * acc
         return 0 < new <= cap  # r_i r_j^s = r_i only if r_j = 1, impossible
     if kind == 1:
         g = other
