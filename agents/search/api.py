@@ -129,6 +129,7 @@ def _replay(flat: np.ndarray, path: list[int], cap: int, cyclic: bool) -> np.nda
 def _finish(
     out: np.ndarray, store: _Store, flat: np.ndarray, cap: int, cyclic: bool, seconds: float,
     algorithm: str, goal: Any = None, info: dict[str, Any] | None = None,
+    symmetry: bool = False,
 ) -> SearchResult:
     from mathgym.envs.ac.presentation import Presentation
 
@@ -139,12 +140,18 @@ def _finish(
             path += goal.path_to_trivial(hit_goal)
     else:
         path = _path_to(store.parent, store.move, best)
+    if symmetry:
+        from mathgym.agents.search.symmetry import lift_path
+
+        path = lift_path(flat, path, cap, cyclic)
     final_state = _replay(flat, path, cap, cyclic)
     final = Presentation.from_array(final_state)
     min_length = int(np.count_nonzero(final_state)) if status == engine.STATUS_SOLVED else int(
         store.length[best]
     )
-    extra = {"algorithm": algorithm}
+    extra: dict[str, Any] = {"algorithm": algorithm}
+    if symmetry:
+        extra["symmetry"] = True
     if info:
         extra.update(info)
     return SearchResult(
@@ -158,6 +165,22 @@ def _finish(
         max_relator_length=cap,
         info=extra,
     )
+
+
+def _symmetry_arrays(symmetry: bool, goal: Any) -> tuple[np.ndarray, np.ndarray]:
+    from mathgym.agents.search.symmetry import symmetry_tables
+
+    if symmetry and goal is not None:
+        raise ValueError(
+            "symmetry=True cannot be combined with a goal table (the backward ball stores "
+            "actual presentations, the symmetric search canonical ones); drop one of them"
+        )
+    return symmetry_tables(bool(symmetry))
+
+
+def _fresh_counters() -> np.ndarray:
+    """Loop counters of a new engine search (``ctr[0] == 0`` means: start from scratch)."""
+    return np.zeros(3, dtype=np.int64)
 
 
 def _check_budget(max_nodes: int) -> int:
@@ -176,11 +199,15 @@ def weighted_astar(
     cyclic_reduction: bool = False,
     weight: float = 1.0,
     goal: Any = None,
+    symmetry: bool = False,
 ) -> SearchResult:
     """Best-first search on priority ``total length + weight * depth`` (ties: depth, state).
 
     ``weight=0`` is AC-Solver's greedy search. ``goal`` (a :class:`GoalTable` for the same cap)
     makes it bidirectional: it also succeeds when a child lies in the backward ball.
+    ``symmetry=True`` searches orbits under the 16 relabelings
+    (:mod:`mathgym.agents.search.symmetry`): ties then break on canonical states, so it is a
+    different search from AC-Solver's, with paths lifted back to real moves.
     """
     max_nodes = _check_budget(max_nodes)
     flat, cap, k = prepare(presentation, max_relator_length)
@@ -189,16 +216,18 @@ def weighted_astar(
     store = _Store(capacity, words)
     out = np.zeros(6, dtype=np.int64)
     goal_table, goal_keys = _goal_arrays(goal, cap, cyclic_reduction, words)
+    sym_map, sym_swap = _symmetry_arrays(symmetry, goal)
     t0 = time.perf_counter()
     engine.best_first(
         flat, 12, k, bits, per_word, cap, bool(cyclic_reduction), max_nodes, float(weight),
         store.keys, store.parent, store.move, store.depth, store.length, store.prio,
-        store.table, store.heap, goal_table, goal_keys, out,
+        store.table, store.heap, goal_table, goal_keys, sym_map, sym_swap, _fresh_counters(),
+        max_nodes, out,
     )
     seconds = time.perf_counter() - t0
     name = "greedy" if weight == 0 else "weighted_astar"
     return _finish(out, store, flat, cap, cyclic_reduction, seconds, name, goal,
-                   {"weight": float(weight)})
+                   {"weight": float(weight)}, symmetry)
 
 
 def greedy_search(
@@ -206,9 +235,14 @@ def greedy_search(
     max_nodes: int = 10_000,
     max_relator_length: int | None = None,
     cyclic_reduction: bool = False,
+    symmetry: bool = False,
 ) -> SearchResult:
-    """AC-Solver's greedy search: pop the smallest (total length, path length, state)."""
-    return weighted_astar(presentation, max_nodes, max_relator_length, cyclic_reduction, 0.0)
+    """AC-Solver's greedy search: pop the smallest (total length, path length, state).
+
+    ``symmetry=True`` is the symmetry-reduced variant (not AC-Solver's: see
+    :func:`weighted_astar`)."""
+    return weighted_astar(presentation, max_nodes, max_relator_length, cyclic_reduction, 0.0,
+                          symmetry=symmetry)
 
 
 def bfs(
@@ -217,8 +251,12 @@ def bfs(
     max_relator_length: int | None = None,
     cyclic_reduction: bool = False,
     goal: Any = None,
+    symmetry: bool = False,
 ) -> SearchResult:
-    """AC-Solver's breadth-first search; the path is a shortest one within the cap."""
+    """AC-Solver's breadth-first search; the path is a shortest one within the cap.
+
+    ``symmetry=True`` runs BFS on orbits (still shortest paths: relabelings preserve length);
+    node counts then count orbits, not presentations."""
     max_nodes = _check_budget(max_nodes)
     flat, cap, k = prepare(presentation, max_relator_length)
     bits, per_word, words = engine.packing_params(flat.size, k)
@@ -226,14 +264,16 @@ def bfs(
     store = _Store(capacity, words, with_prio=False)
     out = np.zeros(6, dtype=np.int64)
     goal_table, goal_keys = _goal_arrays(goal, cap, cyclic_reduction, words)
+    sym_map, sym_swap = _symmetry_arrays(symmetry, goal)
     t0 = time.perf_counter()
     engine.breadth_first(
         flat.reshape(1, -1), 12, k, bits, per_word, cap, bool(cyclic_reduction), max_nodes,
         True, store.keys, store.parent, store.move, store.depth, store.length, store.table,
-        goal_table, goal_keys, out,
+        goal_table, goal_keys, sym_map, sym_swap, _fresh_counters(), max_nodes, out,
     )
     seconds = time.perf_counter() - t0
-    return _finish(out, store, flat, cap, cyclic_reduction, seconds, "bfs", goal)
+    return _finish(out, store, flat, cap, cyclic_reduction, seconds, "bfs", goal,
+                   symmetry=symmetry)
 
 
 def beam_search(
@@ -243,8 +283,10 @@ def beam_search(
     cyclic_reduction: bool = False,
     width: int = 1000,
     goal: Any = None,
+    symmetry: bool = False,
 ) -> SearchResult:
-    """Beam search keeping the ``width`` shortest new presentations per level."""
+    """Beam search keeping the ``width`` shortest new presentations per level
+    (``symmetry=True``: per level, the ``width`` shortest new orbits)."""
     max_nodes = _check_budget(max_nodes)
     if int(width) < 1:
         raise ValueError(f"beam width must be >= 1; got {width}")
@@ -254,15 +296,16 @@ def beam_search(
     store = _Store(capacity, words)
     out = np.zeros(6, dtype=np.int64)
     goal_table, goal_keys = _goal_arrays(goal, cap, cyclic_reduction, words)
+    sym_map, sym_swap = _symmetry_arrays(symmetry, goal)
     t0 = time.perf_counter()
     engine.beam(
         flat, 12, k, bits, per_word, cap, bool(cyclic_reduction), max_nodes, int(width),
         store.keys, store.parent, store.move, store.depth, store.length, store.prio,
-        store.table, store.heap, goal_table, goal_keys, out,
+        store.table, store.heap, goal_table, goal_keys, sym_map, sym_swap, out,
     )
     seconds = time.perf_counter() - t0
     return _finish(out, store, flat, cap, cyclic_reduction, seconds, "beam", goal,
-                   {"width": int(width)})
+                   {"width": int(width)}, symmetry)
 
 
 def bidirectional_search(

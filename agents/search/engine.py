@@ -22,6 +22,19 @@ Hash set
     Open addressing with linear probing over ``table`` (int32, power-of-two size, 0 = empty,
     otherwise node index + 1). Probes compare all ``W`` words.
 
+Symmetry
+    Optional (``sym_map``/``sym_swap`` non-empty): every state is replaced by its canonical form
+    under the 16 relabelings of :mod:`mathgym.agents.search.symmetry` before it is stored, so
+    the store holds one representative per orbit. Parent links are then moves between canonical
+    forms; :func:`mathgym.agents.search.symmetry.lift_path` turns them into real moves.
+
+Resuming
+    ``best_first`` and ``breadth_first`` keep their loop counters in ``ctr`` and stop with
+    ``STATUS_PAUSED`` once ``stop_at`` nodes exist (checked where the budget is checked, after
+    a full expansion). Calling again with the same arrays continues exactly where it stopped, so
+    a search can run in chunks, be checkpointed between them and be resumed in a new process
+    (:mod:`mathgym.agents.search.checkpoint`) with results identical to one uninterrupted run.
+
 Moves
     Applied by the AC-core kernel (``mathgym.envs.ac.kernels``) through :func:`child_into`;
     this module has no move implementation of its own.
@@ -31,11 +44,13 @@ from __future__ import annotations
 
 import numpy as np
 from mathgym.agents.search.moves_bridge import child_into, relator_lengths
+from mathgym.agents.search.symmetry import canonicalize
 from numba import njit
 
 STATUS_EXHAUSTED = 0  # node budget reached
 STATUS_SOLVED = 1  # a generated child is trivial (or, bidirectional, is in the goal table)
 STATUS_EMPTY = 2  # frontier empty: every state reachable within the cap was generated
+STATUS_PAUSED = 3  # stopped at ``stop_at`` nodes; the arrays and ``ctr`` resume it exactly
 
 
 # ----------------------------------------------------------------------------- packing
@@ -226,7 +241,8 @@ def _goal_hit(goal_table, goal_keys, words):
 @njit(cache=True)
 def best_first(
     start, num_moves, k, bits, per_word, max_relator_length, cyclic, max_nodes, weight,
-    keys, parent, move, depth, length, prio, table, heap, goal_table, goal_keys, out,
+    keys, parent, move, depth, length, prio, table, heap, goal_table, goal_keys,
+    sym_map, sym_swap, ctr, stop_at, out,
 ):
     """Best-first search with priority ``length + weight * depth`` (weight 0 = greedy).
 
@@ -235,26 +251,35 @@ def best_first(
     is given, is a state of that table — before the duplicate check. The budget counts unique
     states including the start and is checked after each full expansion.
 
-    ``out`` (int64[6]) receives: status, nodes, parent node of the success child (or -1),
-    success move, goal-table node hit (or -1), node of minimal total length.
+    ``ctr`` (int64[3]: nodes, heap size, node of minimal length) is all the loop state besides
+    the arrays; ``ctr[0] == 0`` starts a new search from ``start``, otherwise the search
+    continues (see "Resuming" above). ``out`` (int64[6]) receives: status, nodes, parent node
+    of the success child (or -1), success move, goal-table node hit (or -1), node of minimal
+    total length.
     """
     size = start.shape[0]
     state = np.empty(size, np.int8)
     child = np.empty(size, np.int8)
+    tmp = np.empty(size, np.int8)
     plen = np.empty(k, np.int32)
     clens = np.empty(k, np.int32)
     words = np.empty(keys.shape[1], np.uint64)
-    pack_into(start, k, bits, per_word, words)
-    n = 0
-    node, _ = table_insert(table, keys, n, words)
-    parent[0] = -1
-    move[0] = -1
-    depth[0] = 0
-    length[0] = total_length(start)
-    prio[0] = length[0]
-    n = 1
-    best = 0
-    hsize = heap_push(heap, 0, 0, prio, depth, keys)
+    n = ctr[0]
+    hsize = ctr[1]
+    best = ctr[2]
+    if n == 0:
+        state[:] = start
+        canonicalize(state, max_relator_length, sym_map, sym_swap, tmp)
+        pack_into(state, k, bits, per_word, words)
+        table_insert(table, keys, 0, words)
+        parent[0] = -1
+        move[0] = -1
+        depth[0] = 0
+        length[0] = total_length(start)
+        prio[0] = length[0]
+        n = 1
+        best = 0
+        hsize = heap_push(heap, 0, 0, prio, depth, keys)
     status = STATUS_EMPTY
     hit_parent = -1
     hit_move = -1
@@ -271,6 +296,7 @@ def best_first(
                 hit_move = m
                 solved = True
                 break
+            canonicalize(child, max_relator_length, sym_map, sym_swap, tmp)
             pack_into(child, k, bits, per_word, words)
             g = _goal_hit(goal_table, goal_keys, words)
             if g >= 0:
@@ -296,6 +322,12 @@ def best_first(
         if n >= max_nodes:
             status = STATUS_EXHAUSTED
             break
+        if n >= stop_at:
+            status = STATUS_PAUSED
+            break
+    ctr[0] = n
+    ctr[1] = hsize
+    ctr[2] = best
     out[0] = status
     out[1] = n
     out[2] = hit_parent
@@ -311,34 +343,42 @@ def best_first(
 @njit(cache=True)
 def breadth_first(
     starts, num_moves, k, bits, per_word, max_relator_length, cyclic, max_nodes, stop_on_trivial,
-    keys, parent, move, depth, length, table, goal_table, goal_keys, out,
+    keys, parent, move, depth, length, table, goal_table, goal_keys,
+    sym_map, sym_swap, ctr, stop_at, out,
 ):
     """FIFO search from one or more roots (``starts`` is int8[roots, size]).
 
     The queue is the node store itself (nodes are appended in generation order), so BFS needs
     no extra memory. With ``stop_on_trivial`` it stops as soon as a child is trivial (AC-Solver
     semantics, shortest paths); without it, it grows the ball until the budget or exhaustion
-    (used to build the backward goal table from the trivial presentations). Output as in
-    :func:`best_first`.
+    (used to build the backward goal table from the trivial presentations). ``ctr`` (int64[3]:
+    nodes, queue head, node of minimal length) resumes as in :func:`best_first`; output as
+    there.
     """
     size = starts.shape[1]
     state = np.empty(size, np.int8)
     child = np.empty(size, np.int8)
+    tmp = np.empty(size, np.int8)
     plen = np.empty(k, np.int32)
     clens = np.empty(k, np.int32)
     words = np.empty(keys.shape[1], np.uint64)
-    n = 0
-    for r in range(starts.shape[0]):
-        pack_into(starts[r], k, bits, per_word, words)
-        node, inserted = table_insert(table, keys, n, words)
-        if inserted:
-            parent[n] = -1
-            move[n] = -1
-            depth[n] = 0
-            length[n] = total_length(starts[r])
-            n += 1
-    best = 0
-    head = 0
+    n = ctr[0]
+    head = ctr[1]
+    best = ctr[2]
+    if n == 0:
+        for r in range(starts.shape[0]):
+            state[:] = starts[r]
+            canonicalize(state, max_relator_length, sym_map, sym_swap, tmp)
+            pack_into(state, k, bits, per_word, words)
+            node, inserted = table_insert(table, keys, n, words)
+            if inserted:
+                parent[n] = -1
+                move[n] = -1
+                depth[n] = 0
+                length[n] = total_length(starts[r])
+                n += 1
+        best = 0
+        head = 0
     status = STATUS_EMPTY
     hit_parent = -1
     hit_move = -1
@@ -356,6 +396,7 @@ def breadth_first(
                 hit_move = m
                 solved = True
                 break
+            canonicalize(child, max_relator_length, sym_map, sym_swap, tmp)
             pack_into(child, k, bits, per_word, words)
             if stop_on_trivial:
                 g = _goal_hit(goal_table, goal_keys, words)
@@ -380,6 +421,12 @@ def breadth_first(
         if n >= max_nodes:
             status = STATUS_EXHAUSTED
             break
+        if n >= stop_at:
+            status = STATUS_PAUSED
+            break
+    ctr[0] = n
+    ctr[1] = head
+    ctr[2] = best
     out[0] = status
     out[1] = n
     out[2] = hit_parent
@@ -395,7 +442,8 @@ def breadth_first(
 @njit(cache=True)
 def beam(
     start, num_moves, k, bits, per_word, max_relator_length, cyclic, max_nodes, width,
-    keys, parent, move, depth, length, prio, table, heap, goal_table, goal_keys, out,
+    keys, parent, move, depth, length, prio, table, heap, goal_table, goal_keys,
+    sym_map, sym_swap, out,
 ):
     """Beam search: each level keeps the ``width`` best new children by (length, state).
 
@@ -410,7 +458,10 @@ def beam(
     plen = np.empty(k, np.int32)
     clens = np.empty(k, np.int32)
     words = np.empty(keys.shape[1], np.uint64)
-    pack_into(start, k, bits, per_word, words)
+    scratch = np.empty(size, np.int8)
+    state[:] = start
+    canonicalize(state, max_relator_length, sym_map, sym_swap, scratch)
+    pack_into(state, k, bits, per_word, words)
     table_insert(table, keys, 0, words)
     parent[0] = -1
     move[0] = -1
@@ -440,6 +491,7 @@ def beam(
                     status = STATUS_SOLVED
                     done = True
                     break
+                canonicalize(child, max_relator_length, sym_map, sym_swap, scratch)
                 pack_into(child, k, bits, per_word, words)
                 g = _goal_hit(goal_table, goal_keys, words)
                 if g >= 0:

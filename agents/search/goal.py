@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from mathgym.agents.search import engine
+from mathgym.agents.search.symmetry import symmetry_tables
 
 
 def trivial_states(max_relator_length: int) -> np.ndarray:
@@ -74,7 +75,8 @@ def build_goal_table(
     engine.breadth_first(
         roots, 12, 2, bits, per_word, max_relator_length, bool(cyclic_reduction), nodes, False,
         keys, parent, move, depth, length, table,
-        np.zeros(0, dtype=np.int32), np.zeros((0, 1), dtype=np.uint64), out,
+        np.zeros(0, dtype=np.int32), np.zeros((0, 1), dtype=np.uint64),
+        *symmetry_tables(False), np.zeros(3, dtype=np.int64), nodes, out,
     )
     n = int(out[1])
     return GoalTable(max_relator_length, bool(cyclic_reduction), n, keys, table,
