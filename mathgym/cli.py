@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("mathgym.harness.commands.evaluate", "evaluate an agent on a benchmark"),
     "submit": ("mathgym.leaderboards.submit", "re-verify a results file and add it to its board"),
     "leaderboard": ("mathgym.leaderboards.board", "print a benchmark's leaderboard"),
+    "ac-search": ("mathgym.agents.search.cli", "one long, resumable AC search (checkpointed)"),
     "lean": ("mathgym.envs.lean.cli", "Lean REPL tools (replay a recorded session)"),
 }
 
