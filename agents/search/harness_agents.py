@@ -18,9 +18,12 @@ name               search
                    states around the trivial presentations (ball built once per cap)
 =================  ==================================================================
 
-Config common to all: ``cyclic_reduction`` (default False). With ``cyclic_reduction=True`` the
-search runs with AC-Solver's ``cyclical=True`` semantics (every relator cyclically reduced after
-each move: a smaller state graph) and the certificate is converted into a plain AC path by
+Config common to all: ``symmetry`` (default False): search orbits under the 16 relabelings
+(``x <-> y``, ``x -> x^-1``, ``y -> y^-1``, relator swap; see
+:mod:`mathgym.agents.search.symmetry`), paths lifted back to real moves; not with ``ac-bidir``.
+``cyclic_reduction`` (default False): with ``cyclic_reduction=True`` the search runs with
+AC-Solver's ``cyclical=True`` semantics (every relator cyclically reduced after each move: a
+smaller state graph) and the certificate is converted into a plain AC path by
 :func:`mathgym.agents.search.paths.to_acyclic_path` (each cyclic reduction becomes the
 conjugation moves it stands for), which the benchmarks' verifier replays without cyclic
 reduction; ``info`` then records both path lengths. Every agent searches under the instance's
@@ -40,6 +43,15 @@ from mathgym.harness.agent import Agent, Attempt
 
 class _ACSearchAgent(Agent):
     """Shared plumbing: read the instance, run one search, turn its result into an Attempt."""
+
+    @staticmethod
+    def _common(cyclic_reduction: bool, symmetry: bool) -> dict[str, bool]:
+        """Config shared by every AC search agent. ``symmetry`` is recorded only when on, so
+        runs made before it existed keep their config (and ``--resume`` keeps working)."""
+        common = {"cyclic_reduction": bool(cyclic_reduction)}
+        if symmetry:
+            common["symmetry"] = True
+        return common
 
     def supports(self, benchmark: Any) -> bool:
         return str(benchmark.id).startswith("ac/") and benchmark.budget_unit == "search_nodes"
@@ -83,13 +95,14 @@ class GreedyAgent(_ACSearchAgent):
     name = "ac-greedy"
     version = "1"
 
-    def __init__(self, *, cyclic_reduction: bool = False) -> None:
-        super().__init__(cyclic_reduction=bool(cyclic_reduction))
+    def __init__(self, *, cyclic_reduction: bool = False, symmetry: bool = False) -> None:
+        super().__init__(**self._common(cyclic_reduction, symmetry))
 
     def _search(self, relators, max_nodes, cap):
         from mathgym.agents.search.api import greedy_search
 
-        return greedy_search(relators, max_nodes, cap, self.config["cyclic_reduction"])
+        return greedy_search(relators, max_nodes, cap, self.config["cyclic_reduction"],
+                             symmetry=self.config.get("symmetry", False))
 
 
 class BFSAgent(_ACSearchAgent):
@@ -98,13 +111,14 @@ class BFSAgent(_ACSearchAgent):
     name = "ac-bfs"
     version = "1"
 
-    def __init__(self, *, cyclic_reduction: bool = False) -> None:
-        super().__init__(cyclic_reduction=bool(cyclic_reduction))
+    def __init__(self, *, cyclic_reduction: bool = False, symmetry: bool = False) -> None:
+        super().__init__(**self._common(cyclic_reduction, symmetry))
 
     def _search(self, relators, max_nodes, cap):
         from mathgym.agents.search.api import bfs
 
-        return bfs(relators, max_nodes, cap, self.config["cyclic_reduction"])
+        return bfs(relators, max_nodes, cap, self.config["cyclic_reduction"],
+                   symmetry=self.config.get("symmetry", False))
 
 
 class BeamAgent(_ACSearchAgent):
@@ -113,16 +127,17 @@ class BeamAgent(_ACSearchAgent):
     name = "ac-beam"
     version = "1"
 
-    def __init__(self, *, width: int = 1000, cyclic_reduction: bool = False) -> None:
+    def __init__(self, *, width: int = 1000, cyclic_reduction: bool = False,
+                 symmetry: bool = False) -> None:
         if int(width) < 1:
             raise ValueError(f"ac-beam: width must be >= 1, got {width}")
-        super().__init__(width=int(width), cyclic_reduction=bool(cyclic_reduction))
+        super().__init__(width=int(width), **self._common(cyclic_reduction, symmetry))
 
     def _search(self, relators, max_nodes, cap):
         from mathgym.agents.search.api import beam_search
 
         return beam_search(relators, max_nodes, cap, self.config["cyclic_reduction"],
-                           self.config["width"])
+                           self.config["width"], symmetry=self.config.get("symmetry", False))
 
 
 class WeightedAStarAgent(_ACSearchAgent):
@@ -131,16 +146,17 @@ class WeightedAStarAgent(_ACSearchAgent):
     name = "ac-wastar"
     version = "1"
 
-    def __init__(self, *, weight: float = 0.5, cyclic_reduction: bool = False) -> None:
+    def __init__(self, *, weight: float = 0.5, cyclic_reduction: bool = False,
+                 symmetry: bool = False) -> None:
         if float(weight) < 0:
             raise ValueError(f"ac-wastar: weight must be >= 0, got {weight}")
-        super().__init__(weight=float(weight), cyclic_reduction=bool(cyclic_reduction))
+        super().__init__(weight=float(weight), **self._common(cyclic_reduction, symmetry))
 
     def _search(self, relators, max_nodes, cap):
         from mathgym.agents.search.api import weighted_astar
 
         return weighted_astar(relators, max_nodes, cap, self.config["cyclic_reduction"],
-                              self.config["weight"])
+                              self.config["weight"], symmetry=self.config.get("symmetry", False))
 
 
 class BidirectionalAgent(_ACSearchAgent):
