@@ -235,6 +235,86 @@ def _goal_hit(goal_table, goal_keys, words):
     return table_find(goal_table, goal_keys, words)
 
 
+# ----------------------------------------------------------------------------- expansion
+
+
+@njit(cache=True)
+def work_buffers(size, k, words):
+    """Per-search scratch arrays: (state, child, canonicalization tmp, relator lengths of the
+    state and of the child, packed key)."""
+    return (np.empty(size, np.int8), np.empty(size, np.int8), np.empty(size, np.int8),
+            np.empty(k, np.int32), np.empty(k, np.int32), np.empty(words, np.uint64))
+
+
+@njit(cache=True)
+def add_root(root, n, k, bits, per_word, cap, keys, parent, move, depth, length, table,
+             sym_map, sym_swap, bufs):
+    """Insert ``root`` (canonicalized) as node ``n`` unless present; return the new node count."""
+    state, _, tmp, _, _, words = bufs
+    state[:] = root
+    canonicalize(state, cap, sym_map, sym_swap, tmp)
+    pack_into(state, k, bits, per_word, words)
+    _, inserted = table_insert(table, keys, n, words)
+    if not inserted:
+        return n
+    parent[n] = -1
+    move[n] = -1
+    depth[n] = 0
+    length[n] = total_length(root)
+    return n + 1
+
+
+@njit(cache=True)
+def expand(cur, num_moves, k, bits, per_word, cap, cyclic, stop_on_trivial,
+           keys, parent, move, depth, length, table, goal_table, goal_keys, sym_map, sym_swap,
+           n, best, bufs, hit):
+    """Generate the children of node ``cur`` in move order; the one expansion every search uses.
+
+    Unseen children become nodes ``n, n + 1, ...`` in move order (parent, move, depth, total
+    length set; the caller adds its own per-node data, e.g. priorities). The expansion stops at
+    the first child that is trivial (when ``stop_on_trivial``) or lies in the goal table —
+    before the duplicate check, as in AC-Solver: then ``hit`` = (move, goal node or -1),
+    otherwise ``hit[0] = -1``. Returns (node count, node of minimal total length).
+    """
+    state, child, tmp, plen, clens, words = bufs
+    hit[0] = -1
+    hit[1] = -1
+    unpack_into(keys[cur], k, bits, per_word, state)
+    relator_lengths(state, cap, plen)
+    for m in range(num_moves):
+        clen = child_into(state, plen, m, cap, cyclic, child, clens)
+        if stop_on_trivial and clen == k:
+            hit[0] = m
+            return n, best
+        canonicalize(child, cap, sym_map, sym_swap, tmp)
+        pack_into(child, k, bits, per_word, words)
+        g = _goal_hit(goal_table, goal_keys, words)
+        if g >= 0:
+            hit[0] = m
+            hit[1] = g
+            return n, best
+        _, inserted = table_insert(table, keys, n, words)
+        if inserted:
+            parent[n] = cur
+            move[n] = m
+            depth[n] = depth[cur] + 1
+            length[n] = clen
+            if clen < length[best]:
+                best = n
+            n += 1
+    return n, best
+
+
+@njit(cache=True)
+def _report(out, status, n, hit_parent, hit, best):
+    out[0] = status
+    out[1] = n
+    out[2] = hit_parent
+    out[3] = hit[0]
+    out[4] = hit[1]
+    out[5] = best
+
+
 # ----------------------------------------------------------------------------- best first
 
 
@@ -257,66 +337,27 @@ def best_first(
     of the success child (or -1), success move, goal-table node hit (or -1), node of minimal
     total length.
     """
-    size = start.shape[0]
-    state = np.empty(size, np.int8)
-    child = np.empty(size, np.int8)
-    tmp = np.empty(size, np.int8)
-    plen = np.empty(k, np.int32)
-    clens = np.empty(k, np.int32)
-    words = np.empty(keys.shape[1], np.uint64)
-    n = ctr[0]
-    hsize = ctr[1]
-    best = ctr[2]
+    bufs = work_buffers(start.shape[0], k, keys.shape[1])
+    hit = np.full(2, -1, np.int64)
+    n, hsize, best = ctr[0], ctr[1], ctr[2]
     if n == 0:
-        state[:] = start
-        canonicalize(state, max_relator_length, sym_map, sym_swap, tmp)
-        pack_into(state, k, bits, per_word, words)
-        table_insert(table, keys, 0, words)
-        parent[0] = -1
-        move[0] = -1
-        depth[0] = 0
-        length[0] = total_length(start)
+        n = add_root(start, 0, k, bits, per_word, max_relator_length, keys, parent, move,
+                     depth, length, table, sym_map, sym_swap, bufs)
         prio[0] = length[0]
-        n = 1
         best = 0
         hsize = heap_push(heap, 0, 0, prio, depth, keys)
     status = STATUS_EMPTY
-    hit_parent = -1
-    hit_move = -1
-    hit_goal = -1
+    cur = -1
     while hsize > 0:
         cur, hsize = heap_pop(heap, hsize, prio, depth, keys)
-        unpack_into(keys[cur], k, bits, per_word, state)
-        relator_lengths(state, max_relator_length, plen)
-        solved = False
-        for m in range(num_moves):
-            clen = child_into(state, plen, m, max_relator_length, cyclic, child, clens)
-            if clen == k:
-                hit_parent = cur
-                hit_move = m
-                solved = True
-                break
-            canonicalize(child, max_relator_length, sym_map, sym_swap, tmp)
-            pack_into(child, k, bits, per_word, words)
-            g = _goal_hit(goal_table, goal_keys, words)
-            if g >= 0:
-                hit_parent = cur
-                hit_move = m
-                hit_goal = g
-                solved = True
-                break
-            node, inserted = table_insert(table, keys, n, words)
-            if inserted:
-                parent[n] = cur
-                move[n] = m
-                depth[n] = depth[cur] + 1
-                length[n] = clen
-                prio[n] = clen + weight * depth[n]
-                if clen < length[best]:
-                    best = n
-                hsize = heap_push(heap, hsize, n, prio, depth, keys)
-                n += 1
-        if solved:
+        first_new = n
+        n, best = expand(cur, num_moves, k, bits, per_word, max_relator_length, cyclic, True,
+                         keys, parent, move, depth, length, table, goal_table, goal_keys,
+                         sym_map, sym_swap, n, best, bufs, hit)
+        for x in range(first_new, n):  # same pushes, same order as pushing during expansion
+            prio[x] = length[x] + weight * depth[x]
+            hsize = heap_push(heap, hsize, x, prio, depth, keys)
+        if hit[0] >= 0:
             status = STATUS_SOLVED
             break
         if n >= max_nodes:
@@ -325,16 +366,8 @@ def best_first(
         if n >= stop_at:
             status = STATUS_PAUSED
             break
-    ctr[0] = n
-    ctr[1] = hsize
-    ctr[2] = best
-    out[0] = status
-    out[1] = n
-    out[2] = hit_parent
-    out[3] = hit_move
-    out[4] = hit_goal
-    out[5] = best
-    return
+    ctr[0], ctr[1], ctr[2] = n, hsize, best
+    _report(out, status, n, cur if status == STATUS_SOLVED else -1, hit, best)
 
 
 # ----------------------------------------------------------------------------- breadth first
@@ -355,67 +388,24 @@ def breadth_first(
     nodes, queue head, node of minimal length) resumes as in :func:`best_first`; output as
     there.
     """
-    size = starts.shape[1]
-    state = np.empty(size, np.int8)
-    child = np.empty(size, np.int8)
-    tmp = np.empty(size, np.int8)
-    plen = np.empty(k, np.int32)
-    clens = np.empty(k, np.int32)
-    words = np.empty(keys.shape[1], np.uint64)
-    n = ctr[0]
-    head = ctr[1]
-    best = ctr[2]
+    bufs = work_buffers(starts.shape[1], k, keys.shape[1])
+    hit = np.full(2, -1, np.int64)
+    n, head, best = ctr[0], ctr[1], ctr[2]
     if n == 0:
         for r in range(starts.shape[0]):
-            state[:] = starts[r]
-            canonicalize(state, max_relator_length, sym_map, sym_swap, tmp)
-            pack_into(state, k, bits, per_word, words)
-            node, inserted = table_insert(table, keys, n, words)
-            if inserted:
-                parent[n] = -1
-                move[n] = -1
-                depth[n] = 0
-                length[n] = total_length(starts[r])
-                n += 1
+            n = add_root(starts[r], n, k, bits, per_word, max_relator_length, keys, parent,
+                         move, depth, length, table, sym_map, sym_swap, bufs)
         best = 0
         head = 0
     status = STATUS_EMPTY
-    hit_parent = -1
-    hit_move = -1
-    hit_goal = -1
+    cur = -1
     while head < n:
         cur = head
         head += 1
-        unpack_into(keys[cur], k, bits, per_word, state)
-        relator_lengths(state, max_relator_length, plen)
-        solved = False
-        for m in range(num_moves):
-            clen = child_into(state, plen, m, max_relator_length, cyclic, child, clens)
-            if stop_on_trivial and clen == k:
-                hit_parent = cur
-                hit_move = m
-                solved = True
-                break
-            canonicalize(child, max_relator_length, sym_map, sym_swap, tmp)
-            pack_into(child, k, bits, per_word, words)
-            if stop_on_trivial:
-                g = _goal_hit(goal_table, goal_keys, words)
-                if g >= 0:
-                    hit_parent = cur
-                    hit_move = m
-                    hit_goal = g
-                    solved = True
-                    break
-            node, inserted = table_insert(table, keys, n, words)
-            if inserted:
-                parent[n] = cur
-                move[n] = m
-                depth[n] = depth[cur] + 1
-                length[n] = clen
-                if clen < length[best]:
-                    best = n
-                n += 1
-        if solved:
+        n, best = expand(cur, num_moves, k, bits, per_word, max_relator_length, cyclic,
+                         stop_on_trivial, keys, parent, move, depth, length, table, goal_table,
+                         goal_keys, sym_map, sym_swap, n, best, bufs, hit)
+        if hit[0] >= 0:
             status = STATUS_SOLVED
             break
         if n >= max_nodes:
@@ -424,16 +414,8 @@ def breadth_first(
         if n >= stop_at:
             status = STATUS_PAUSED
             break
-    ctr[0] = n
-    ctr[1] = head
-    ctr[2] = best
-    out[0] = status
-    out[1] = n
-    out[2] = hit_parent
-    out[3] = hit_move
-    out[4] = hit_goal
-    out[5] = best
-    return
+    ctr[0], ctr[1], ctr[2] = n, head, best
+    _report(out, status, n, cur if status == STATUS_SOLVED else -1, hit, best)
 
 
 # ----------------------------------------------------------------------------- beam
@@ -452,66 +434,27 @@ def beam(
     other searches) and the ``width`` smallest by (total length, packed state) form the next
     beam. Stops when the budget is reached (checked after each expansion) or the beam is empty.
     """
-    size = start.shape[0]
-    state = np.empty(size, np.int8)
-    child = np.empty(size, np.int8)
-    plen = np.empty(k, np.int32)
-    clens = np.empty(k, np.int32)
-    words = np.empty(keys.shape[1], np.uint64)
-    scratch = np.empty(size, np.int8)
-    state[:] = start
-    canonicalize(state, max_relator_length, sym_map, sym_swap, scratch)
-    pack_into(state, k, bits, per_word, words)
-    table_insert(table, keys, 0, words)
-    parent[0] = -1
-    move[0] = -1
-    depth[0] = 0
-    length[0] = total_length(start)
+    bufs = work_buffers(start.shape[0], k, keys.shape[1])
+    hit = np.full(2, -1, np.int64)
+    n = add_root(start, 0, k, bits, per_word, max_relator_length, keys, parent, move, depth,
+                 length, table, sym_map, sym_swap, bufs)
     prio[0] = length[0]
-    n = 1
     best = 0
     heap[0] = 0  # the current beam (node indices) lives in heap[:beam_size]
     beam_size = 1
     status = STATUS_EMPTY
-    hit_parent = -1
-    hit_move = -1
-    hit_goal = -1
+    cur = -1
     done = False
     while beam_size > 0 and not done:
         first_new = n
         for b in range(beam_size):
             cur = heap[b]
-            unpack_into(keys[cur], k, bits, per_word, state)
-            relator_lengths(state, max_relator_length, plen)
-            for m in range(num_moves):
-                clen = child_into(state, plen, m, max_relator_length, cyclic, child, clens)
-                if clen == k:
-                    hit_parent = cur
-                    hit_move = m
-                    status = STATUS_SOLVED
-                    done = True
-                    break
-                canonicalize(child, max_relator_length, sym_map, sym_swap, scratch)
-                pack_into(child, k, bits, per_word, words)
-                g = _goal_hit(goal_table, goal_keys, words)
-                if g >= 0:
-                    hit_parent = cur
-                    hit_move = m
-                    hit_goal = g
-                    status = STATUS_SOLVED
-                    done = True
-                    break
-                node, inserted = table_insert(table, keys, n, words)
-                if inserted:
-                    parent[n] = cur
-                    move[n] = m
-                    depth[n] = depth[cur] + 1
-                    length[n] = clen
-                    prio[n] = clen
-                    if clen < length[best]:
-                        best = n
-                    n += 1
-            if done:
+            n, best = expand(cur, num_moves, k, bits, per_word, max_relator_length, cyclic,
+                             True, keys, parent, move, depth, length, table, goal_table,
+                             goal_keys, sym_map, sym_swap, n, best, bufs, hit)
+            if hit[0] >= 0:
+                status = STATUS_SOLVED
+                done = True
                 break
             if n >= max_nodes:
                 status = STATUS_EXHAUSTED
@@ -519,20 +462,15 @@ def beam(
                 break
         if done:
             break
-        # select the `width` best new nodes via a heap over [first_new, n)
+        # select the `width` best new nodes (by total length, then state) via a heap
         hsize = 0
-        tmp = np.empty(n - first_new, np.int32)
+        candidates = np.empty(n - first_new, np.int32)
         for x in range(first_new, n):
-            hsize = heap_push(tmp, hsize, x, prio, depth, keys)
+            prio[x] = length[x]
+            hsize = heap_push(candidates, hsize, x, prio, depth, keys)
         beam_size = 0
         while hsize > 0 and beam_size < width:
-            x, hsize = heap_pop(tmp, hsize, prio, depth, keys)
+            x, hsize = heap_pop(candidates, hsize, prio, depth, keys)
             heap[beam_size] = x
             beam_size += 1
-    out[0] = status
-    out[1] = n
-    out[2] = hit_parent
-    out[3] = hit_move
-    out[4] = hit_goal
-    out[5] = best
-    return
+    _report(out, status, n, cur if status == STATUS_SOLVED else -1, hit, best)
