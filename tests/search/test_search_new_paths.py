@@ -10,6 +10,10 @@ from mathgym.envs.ac.benchmarks import ms1190
 from mathgym.verifiers.ac import verify_ac_path
 
 DATA = Path(__file__).parent / "data" / "new_ms1190_paths.json"
+#: Our ac-greedy run at AC-Solver's 1M nodes: the same 533 presentations as AC-Solver's
+#: published greedy list (docs/search.md), so "unsolved there" means "not in that list".
+GREEDY_1M = (Path(__file__).resolve().parents[2] / "leaderboards" / "ac" / "ms1190"
+             / "2026-11-22-ac-greedy-4b0017622a7c.json")
 
 
 def test_new_paths_verify_under_the_benchmark_cap() -> None:
@@ -22,3 +26,11 @@ def test_new_paths_verify_under_the_benchmark_cap() -> None:
         cap = int(inst.data["max_relator_length"])
         check = verify_ac_path(inst.data["relators"], entry["path"], cap)
         assert check.ok, (iid, check.reason)
+
+
+def test_new_paths_are_for_presentations_outside_the_published_533() -> None:
+    board = json.loads(GREEDY_1M.read_text())
+    assert board["budget"]["amount"] == 1_000_000 and board["metrics"]["solved"] == 533
+    solved_at_1m = {r["instance"] for r in board["results"] if r["solved"]}
+    doc = json.loads(DATA.read_text())
+    assert not solved_at_1m & set(doc["paths"])
