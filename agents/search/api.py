@@ -84,7 +84,7 @@ def default_cap(pres: Any) -> int:
 # ----------------------------------------------------------------------------- node store
 
 
-class _Store:
+class NodeStore:
     """Preallocated arrays for one search of ``capacity`` nodes."""
 
     def __init__(self, capacity: int, words: int, with_prio: bool = True) -> None:
@@ -126,11 +126,14 @@ def _replay(flat: np.ndarray, path: list[int], cap: int, cyclic: bool) -> np.nda
     return state
 
 
-def _finish(
-    out: np.ndarray, store: _Store, flat: np.ndarray, cap: int, cyclic: bool, seconds: float,
+def make_result(
+    out: np.ndarray, store: NodeStore, flat: np.ndarray, cap: int, cyclic: bool, seconds: float,
     algorithm: str, goal: Any = None, info: dict[str, Any] | None = None,
     symmetry: bool = False,
 ) -> SearchResult:
+    """Turn the engine's ``out`` record and node store into a :class:`SearchResult`: rebuild
+    the path from parent links (plus the goal ball's tail; lifted to real moves under
+    symmetry) and replay it from ``flat`` for the final presentation."""
     from mathgym.envs.ac.presentation import Presentation
 
     status, nodes, hit_parent, hit_move, hit_goal, best = (int(v) for v in out)
@@ -213,7 +216,7 @@ def weighted_astar(
     flat, cap, k = prepare(presentation, max_relator_length)
     bits, per_word, words = engine.packing_params(flat.size, k)
     capacity = max_nodes + 12 + 1
-    store = _Store(capacity, words)
+    store = NodeStore(capacity, words)
     out = np.zeros(6, dtype=np.int64)
     goal_table, goal_keys = _goal_arrays(goal, cap, cyclic_reduction, words)
     sym_map, sym_swap = _symmetry_arrays(symmetry, goal)
@@ -226,7 +229,7 @@ def weighted_astar(
     )
     seconds = time.perf_counter() - t0
     name = "greedy" if weight == 0 else "weighted_astar"
-    return _finish(out, store, flat, cap, cyclic_reduction, seconds, name, goal,
+    return make_result(out, store, flat, cap, cyclic_reduction, seconds, name, goal,
                    {"weight": float(weight)}, symmetry)
 
 
@@ -261,7 +264,7 @@ def bfs(
     flat, cap, k = prepare(presentation, max_relator_length)
     bits, per_word, words = engine.packing_params(flat.size, k)
     capacity = max_nodes + 12 + 1
-    store = _Store(capacity, words, with_prio=False)
+    store = NodeStore(capacity, words, with_prio=False)
     out = np.zeros(6, dtype=np.int64)
     goal_table, goal_keys = _goal_arrays(goal, cap, cyclic_reduction, words)
     sym_map, sym_swap = _symmetry_arrays(symmetry, goal)
@@ -272,7 +275,7 @@ def bfs(
         goal_table, goal_keys, sym_map, sym_swap, _fresh_counters(), max_nodes, out,
     )
     seconds = time.perf_counter() - t0
-    return _finish(out, store, flat, cap, cyclic_reduction, seconds, "bfs", goal,
+    return make_result(out, store, flat, cap, cyclic_reduction, seconds, "bfs", goal,
                    symmetry=symmetry)
 
 
@@ -293,7 +296,7 @@ def beam_search(
     flat, cap, k = prepare(presentation, max_relator_length)
     bits, per_word, words = engine.packing_params(flat.size, k)
     capacity = max_nodes + 12 * int(width) + 1
-    store = _Store(capacity, words)
+    store = NodeStore(capacity, words)
     out = np.zeros(6, dtype=np.int64)
     goal_table, goal_keys = _goal_arrays(goal, cap, cyclic_reduction, words)
     sym_map, sym_swap = _symmetry_arrays(symmetry, goal)
@@ -304,7 +307,7 @@ def beam_search(
         store.table, store.heap, goal_table, goal_keys, sym_map, sym_swap, out,
     )
     seconds = time.perf_counter() - t0
-    return _finish(out, store, flat, cap, cyclic_reduction, seconds, "beam", goal,
+    return make_result(out, store, flat, cap, cyclic_reduction, seconds, "beam", goal,
                    {"width": int(width)}, symmetry)
 
 

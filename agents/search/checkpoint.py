@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 from mathgym.agents.search import engine
-from mathgym.agents.search.api import _finish, _Store, prepare
+from mathgym.agents.search.api import NodeStore, make_result, prepare
 from mathgym.agents.search.result import SearchResult
 from mathgym.agents.search.symmetry import symmetry_tables
 from numba import njit
@@ -59,7 +59,7 @@ def _store_fields(best_first: bool) -> tuple[str, ...]:
     return base + ("prio",) if best_first else base
 
 
-def save_checkpoint(path: Path, store: _Store, counters: np.ndarray, meta: dict[str, Any],
+def save_checkpoint(path: Path, store: NodeStore, counters: np.ndarray, meta: dict[str, Any],
                     best_first: bool) -> None:
     """Write the used part of ``store`` and ``meta`` to ``path`` atomically."""
     n = int(counters[0])
@@ -139,7 +139,7 @@ def resumable_search(
     path = directory / CHECKPOINT_NAME
 
     capacity = max_nodes + 12 + 1
-    store = _Store(capacity, words, with_prio=best_first)
+    store = NodeStore(capacity, words, with_prio=best_first)
     counters = np.zeros(3, dtype=np.int64)
     seconds_before = 0.0
     if path.exists():
@@ -203,7 +203,7 @@ def resumable_search(
 
     if not finished:
         out[0] = engine.STATUS_EXHAUSTED  # report the path to the shortest state so far
-    result = _finish(out, store, flat, cap, bool(cyclic_reduction),
+    result = make_result(out, store, flat, cap, bool(cyclic_reduction),
                      seconds_before + run_seconds, algorithm, None,
                      {"weight": weight, "checkpoint": str(path)}, bool(symmetry))
     if not finished:
