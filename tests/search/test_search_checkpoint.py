@@ -83,7 +83,7 @@ def test_cli_survives_kill_9_and_resumes_to_the_uninterrupted_result(tmp_path: P
     budget = 1_500_000
     ckpt = tmp_path / "ckpt"
     cmd = [sys.executable, "-m", "mathgym", "ac-search", str(MS.presentation), "--cap",
-           str(MS_CAP), "--budget", str(budget), "--checkpoint", str(ckpt), "--chunk", "20000",
+           str(MS_CAP), "--budget", str(budget), "--checkpoint", str(ckpt), "--chunk", "100000",
            "--checkpoint-seconds", "0"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
