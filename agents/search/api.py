@@ -230,7 +230,7 @@ def weighted_astar(
     seconds = time.perf_counter() - t0
     name = "greedy" if weight == 0 else "weighted_astar"
     return make_result(out, store, flat, cap, cyclic_reduction, seconds, name, goal,
-                   {"weight": float(weight)}, symmetry)
+                       {"weight": float(weight)}, symmetry)
 
 
 def greedy_search(
@@ -276,7 +276,7 @@ def bfs(
     )
     seconds = time.perf_counter() - t0
     return make_result(out, store, flat, cap, cyclic_reduction, seconds, "bfs", goal,
-                   symmetry=symmetry)
+                       symmetry=symmetry)
 
 
 def beam_search(
@@ -308,7 +308,7 @@ def beam_search(
     )
     seconds = time.perf_counter() - t0
     return make_result(out, store, flat, cap, cyclic_reduction, seconds, "beam", goal,
-                   {"width": int(width)}, symmetry)
+                       {"width": int(width)}, symmetry)
 
 
 def bidirectional_search(

@@ -59,14 +59,16 @@ def _store_fields(best_first: bool) -> tuple[str, ...]:
     return base + ("prio",) if best_first else base
 
 
-def save_checkpoint(path: Path, store: NodeStore, counters: np.ndarray, meta: dict[str, Any],
-                    best_first: bool) -> None:
-    """Write the used part of ``store`` and ``meta`` to ``path`` atomically."""
+def save_checkpoint(path: Path, store: NodeStore, counters: np.ndarray, out: np.ndarray,
+                    meta: dict[str, Any], best_first: bool) -> None:
+    """Write the used part of ``store``, the engine's last ``out`` record and ``meta`` to
+    ``path`` atomically."""
     n = int(counters[0])
     arrays = {name: getattr(store, name)[:n] for name in _store_fields(best_first)}
     if best_first:
         arrays["heap"] = store.heap[: int(counters[1])]
     arrays["counters"] = counters
+    arrays["out"] = out
     arrays["meta"] = np.array(json.dumps(meta, sort_keys=True))
     tmp = path.with_name(path.name + ".tmp.npz")
     with open(tmp, "wb") as fh:
@@ -141,7 +143,9 @@ def resumable_search(
     capacity = max_nodes + 12 + 1
     store = NodeStore(capacity, words, with_prio=best_first)
     counters = np.zeros(3, dtype=np.int64)
+    out = np.zeros(6, dtype=np.int64)
     seconds_before = 0.0
+    finished_before = False
     if path.exists():
         meta = load_meta(path)
         _check_identity(meta, wanted, path)
@@ -155,13 +159,27 @@ def resumable_search(
                 heap = data["heap"]
                 store.heap[: heap.shape[0]] = heap
             counters[:] = data["counters"]
+            saved_out = data["out"] if "out" in data.files else None
         rebuild_table(store.table, store.keys, n)
         seconds_before = float(meta["seconds"])
+        # a finished search is reported, not continued (continuing a solved search would
+        # look past its solution; a budget stop continues only under a larger budget)
+        finished_before = meta["status"] in ("solved", "exhausted") or (
+            meta["status"] == "budget" and n >= max_nodes)
+        if finished_before:
+            if saved_out is not None:
+                out[:] = saved_out
+            elif meta["status"] == "solved":
+                raise ValueError(f"{path} is a solved search saved without its result record; "
+                                 "rerun it in a new directory")
+            else:  # budget or exhausted, saved before the record was kept: rebuild it
+                code = engine.STATUS_EMPTY if meta["status"] == "exhausted" else (
+                    engine.STATUS_EXHAUSTED)
+                out[:] = (code, n, -1, -1, -1, counters[2])
 
     sym_map, sym_swap = symmetry_tables(bool(symmetry))
     no_goal_table = np.zeros(0, dtype=np.int32)
     no_goal_keys = np.zeros((0, 1), dtype=np.uint64)
-    out = np.zeros(6, dtype=np.int64)
     run_seconds = 0.0
     last_save = time.monotonic()
 
@@ -169,7 +187,8 @@ def resumable_search(
         return dict(wanted, nodes=int(counters[0]), seconds=seconds_before + run_seconds,
                     status=status, max_nodes=max_nodes)
 
-    while True:
+    finished = finished_before
+    while not finished:
         stop_at = min(max_nodes, int(counters[0]) + int(chunk_nodes))
         t0 = time.perf_counter()
         if best_first:
@@ -196,7 +215,7 @@ def resumable_search(
                       "status": "paused" if not finished else engine_status_name(status)})
         if finished or stopping or time.monotonic() - last_save >= checkpoint_seconds:
             name = "paused" if not finished else engine_status_name(status)
-            save_checkpoint(path, store, counters, meta_now(name), best_first)
+            save_checkpoint(path, store, counters, out, meta_now(name), best_first)
             last_save = time.monotonic()
         if finished or stopping:
             break
@@ -204,8 +223,8 @@ def resumable_search(
     if not finished:
         out[0] = engine.STATUS_EXHAUSTED  # report the path to the shortest state so far
     result = make_result(out, store, flat, cap, bool(cyclic_reduction),
-                     seconds_before + run_seconds, algorithm, None,
-                     {"weight": weight, "checkpoint": str(path)}, bool(symmetry))
+                         seconds_before + run_seconds, algorithm, None,
+                         {"weight": weight, "checkpoint": str(path)}, bool(symmetry))
     if not finished:
         result = _with_status(result, "paused")
     return result

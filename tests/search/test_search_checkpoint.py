@@ -52,6 +52,16 @@ def test_solved_search_resumes_to_the_same_path(tmp_path: Path) -> None:
     assert not first.solved
     again = resumable_search(ak2, tmp_path, 100_000, max_relator_length=7, chunk_nodes=500)
     _same(again, reference)
+    # a finished search is reported again, not continued past its solution
+    _same(resumable_search(ak2, tmp_path, 100_000, max_relator_length=7), reference)
+
+
+def test_a_search_stopped_at_its_budget_is_reported_again_under_the_same_budget(
+        tmp_path: Path) -> None:
+    first = resumable_search(MS_REL, tmp_path, 20_000, max_relator_length=MS_CAP)
+    again = resumable_search(MS_REL, tmp_path, 20_000, max_relator_length=MS_CAP)
+    _same(again, first)
+    _same(again, greedy_search(MS_REL, 20_000, MS_CAP))
 
 
 def test_should_stop_pauses_with_a_checkpoint(tmp_path: Path) -> None:
