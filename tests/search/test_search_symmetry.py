@@ -107,12 +107,15 @@ def test_orbit_bfs_counts_the_orbits_of_a_plain_enumeration() -> None:
 
 
 def test_ak3_component_facts_with_and_without_symmetry() -> None:
-    """AK(3) under cap 9: 402,984 presentations in 100,764 orbits, none shorter than 13."""
+    """AK(3) under cap 9: 402,984 presentations in 100,764 orbits, none shorter than 13;
+    under cap 10: 393,552 orbits (docs/search.md)."""
     ak3 = akbulut_kirby(3).relators
     plain = bfs(ak3, 10**6, 9)
     reduced = bfs(ak3, 10**6, 9, symmetry=True)
     assert (plain.status, plain.nodes, plain.min_length) == ("exhausted", 402_984, 13)
     assert (reduced.status, reduced.nodes, reduced.min_length) == ("exhausted", 100_764, 13)
+    cap10 = bfs(ak3, 10**6, 10, symmetry=True)  # 3,148,272 presentations, 8x fewer orbits
+    assert (cap10.status, cap10.nodes, cap10.min_length) == ("exhausted", 393_552, 13)
 
 
 def test_symmetric_searches_return_paths_the_plain_verifier_accepts() -> None:
