@@ -28,6 +28,7 @@ import json
 import os
 import signal
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -79,9 +80,15 @@ def save_checkpoint(path: Path, store: NodeStore, counters: np.ndarray, out: np.
 
 
 def load_meta(path: Path) -> dict[str, Any]:
-    """The ``meta`` record of a checkpoint (cheap: reads one small member)."""
-    with np.load(path) as data:
-        return json.loads(str(data["meta"]))
+    """The ``meta`` record of a checkpoint (cheap: reads one small member).
+
+    Raises ``ValueError`` naming the file if it is not a readable checkpoint."""
+    try:
+        with np.load(path) as data:
+            return json.loads(str(data["meta"]))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
+        raise ValueError(f"{path} is not a readable search checkpoint ({err}); move it away "
+                         "to start afresh") from None
 
 
 def _check_identity(meta: dict[str, Any], wanted: dict[str, Any], path: Path) -> None:

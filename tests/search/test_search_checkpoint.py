@@ -109,3 +109,9 @@ def test_cli_survives_kill_9_and_resumes_to_the_uninterrupted_result(tmp_path: P
     reference = greedy_search(MS_REL, budget, MS_CAP)
     assert (record["status"], record["nodes"], record["path"], record["min_length"]) == (
         reference.status, reference.nodes, reference.path, reference.min_length)
+
+
+def test_an_unreadable_checkpoint_is_named_in_the_error(tmp_path: Path) -> None:
+    (tmp_path / CHECKPOINT_NAME).write_bytes(b"not a zip file")
+    with pytest.raises(ValueError, match="is not a readable search checkpoint"):
+        resumable_search(MS_REL, tmp_path, 1_000, max_relator_length=MS_CAP)
