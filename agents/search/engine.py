@@ -305,6 +305,19 @@ def expand(cur, num_moves, k, bits, per_word, cap, cyclic, stop_on_trivial,
     return n, best
 
 
+@njit(cache=True, inline="always")
+def _stop_status(hit, n, max_nodes, stop_at):
+    """After a full expansion: the status to stop with (solved, then budget, then pause), or
+    -1 to go on. This is where every search checks its budget."""
+    if hit[0] >= 0:
+        return STATUS_SOLVED
+    if n >= max_nodes:
+        return STATUS_EXHAUSTED
+    if n >= stop_at:
+        return STATUS_PAUSED
+    return -1
+
+
 @njit(cache=True)
 def _report(out, status, n, hit_parent, hit, best):
     out[0] = status
@@ -357,14 +370,9 @@ def best_first(
         for x in range(first_new, n):  # same pushes, same order as pushing during expansion
             prio[x] = length[x] + weight * depth[x]
             hsize = heap_push(heap, hsize, x, prio, depth, keys)
-        if hit[0] >= 0:
-            status = STATUS_SOLVED
-            break
-        if n >= max_nodes:
-            status = STATUS_EXHAUSTED
-            break
-        if n >= stop_at:
-            status = STATUS_PAUSED
+        stop = _stop_status(hit, n, max_nodes, stop_at)
+        if stop >= 0:
+            status = stop
             break
     ctr[0], ctr[1], ctr[2] = n, hsize, best
     _report(out, status, n, cur if status == STATUS_SOLVED else -1, hit, best)
@@ -405,14 +413,9 @@ def breadth_first(
         n, best = expand(cur, num_moves, k, bits, per_word, max_relator_length, cyclic,
                          stop_on_trivial, keys, parent, move, depth, length, table, goal_table,
                          goal_keys, sym_map, sym_swap, n, best, bufs, hit)
-        if hit[0] >= 0:
-            status = STATUS_SOLVED
-            break
-        if n >= max_nodes:
-            status = STATUS_EXHAUSTED
-            break
-        if n >= stop_at:
-            status = STATUS_PAUSED
+        stop = _stop_status(hit, n, max_nodes, stop_at)
+        if stop >= 0:
+            status = stop
             break
     ctr[0], ctr[1], ctr[2] = n, head, best
     _report(out, status, n, cur if status == STATUS_SOLVED else -1, hit, best)
@@ -452,12 +455,9 @@ def beam(
             n, best = expand(cur, num_moves, k, bits, per_word, max_relator_length, cyclic,
                              True, keys, parent, move, depth, length, table, goal_table,
                              goal_keys, sym_map, sym_swap, n, best, bufs, hit)
-            if hit[0] >= 0:
-                status = STATUS_SOLVED
-                done = True
-                break
-            if n >= max_nodes:
-                status = STATUS_EXHAUSTED
+            stop = _stop_status(hit, n, max_nodes, max_nodes)
+            if stop >= 0:
+                status = stop
                 done = True
                 break
         if done:
