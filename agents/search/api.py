@@ -16,6 +16,7 @@ re-queued; greedy pops the smallest (total length, path length, state tuple).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -192,6 +193,41 @@ def _check_budget(max_nodes: int) -> int:
     return int(max_nodes)
 
 
+@dataclass
+class SearchSetup:
+    """Everything an engine call needs besides the algorithm's own knobs: the start state and
+    its packing, the node store, the result record, the goal table and the symmetry tables."""
+
+    max_nodes: int
+    flat: np.ndarray
+    cap: int
+    k: int
+    bits: int
+    per_word: int
+    store: NodeStore
+    out: np.ndarray
+    goal_table: np.ndarray
+    goal_keys: np.ndarray
+    sym_map: np.ndarray
+    sym_swap: np.ndarray
+
+
+def setup_search(
+    presentation: Any, max_nodes: int, max_relator_length: int | None, cyclic_reduction: bool,
+    goal: Any = None, symmetry: bool = False, extra_capacity: int = 12, with_prio: bool = True,
+) -> SearchSetup:
+    """Validate the inputs and allocate one search (``max_nodes + extra_capacity + 1`` nodes:
+    the budget may overshoot by one expansion)."""
+    max_nodes = _check_budget(max_nodes)
+    flat, cap, k = prepare(presentation, max_relator_length)
+    bits, per_word, words = engine.packing_params(flat.size, k)
+    store = NodeStore(max_nodes + extra_capacity + 1, words, with_prio=with_prio)
+    goal_table, goal_keys = _goal_arrays(goal, cap, cyclic_reduction, words)
+    sym_map, sym_swap = _symmetry_arrays(symmetry, goal)
+    return SearchSetup(max_nodes, flat, cap, k, bits, per_word, store,
+                       np.zeros(6, dtype=np.int64), goal_table, goal_keys, sym_map, sym_swap)
+
+
 # ----------------------------------------------------------------------------- searches
 
 
@@ -212,24 +248,19 @@ def weighted_astar(
     (:mod:`mathgym.agents.search.symmetry`): ties then break on canonical states, so it is a
     different search from AC-Solver's, with paths lifted back to real moves.
     """
-    max_nodes = _check_budget(max_nodes)
-    flat, cap, k = prepare(presentation, max_relator_length)
-    bits, per_word, words = engine.packing_params(flat.size, k)
-    capacity = max_nodes + 12 + 1
-    store = NodeStore(capacity, words)
-    out = np.zeros(6, dtype=np.int64)
-    goal_table, goal_keys = _goal_arrays(goal, cap, cyclic_reduction, words)
-    sym_map, sym_swap = _symmetry_arrays(symmetry, goal)
+    s = setup_search(presentation, max_nodes, max_relator_length, cyclic_reduction, goal,
+                     symmetry)
+    st = s.store
     t0 = time.perf_counter()
     engine.best_first(
-        flat, 12, k, bits, per_word, cap, bool(cyclic_reduction), max_nodes, float(weight),
-        store.keys, store.parent, store.move, store.depth, store.length, store.prio,
-        store.table, store.heap, goal_table, goal_keys, sym_map, sym_swap, _fresh_counters(),
-        max_nodes, out,
+        s.flat, 12, s.k, s.bits, s.per_word, s.cap, bool(cyclic_reduction), s.max_nodes,
+        float(weight), st.keys, st.parent, st.move, st.depth, st.length, st.prio, st.table,
+        st.heap, s.goal_table, s.goal_keys, s.sym_map, s.sym_swap, _fresh_counters(),
+        s.max_nodes, s.out,
     )
     seconds = time.perf_counter() - t0
     name = "greedy" if weight == 0 else "weighted_astar"
-    return make_result(out, store, flat, cap, cyclic_reduction, seconds, name, goal,
+    return make_result(s.out, st, s.flat, s.cap, cyclic_reduction, seconds, name, goal,
                        {"weight": float(weight)}, symmetry)
 
 
@@ -260,22 +291,17 @@ def bfs(
 
     ``symmetry=True`` runs BFS on orbits (still shortest paths: relabelings preserve length);
     node counts then count orbits, not presentations."""
-    max_nodes = _check_budget(max_nodes)
-    flat, cap, k = prepare(presentation, max_relator_length)
-    bits, per_word, words = engine.packing_params(flat.size, k)
-    capacity = max_nodes + 12 + 1
-    store = NodeStore(capacity, words, with_prio=False)
-    out = np.zeros(6, dtype=np.int64)
-    goal_table, goal_keys = _goal_arrays(goal, cap, cyclic_reduction, words)
-    sym_map, sym_swap = _symmetry_arrays(symmetry, goal)
+    s = setup_search(presentation, max_nodes, max_relator_length, cyclic_reduction, goal,
+                     symmetry, with_prio=False)
+    st = s.store
     t0 = time.perf_counter()
     engine.breadth_first(
-        flat.reshape(1, -1), 12, k, bits, per_word, cap, bool(cyclic_reduction), max_nodes,
-        True, store.keys, store.parent, store.move, store.depth, store.length, store.table,
-        goal_table, goal_keys, sym_map, sym_swap, _fresh_counters(), max_nodes, out,
+        s.flat.reshape(1, -1), 12, s.k, s.bits, s.per_word, s.cap, bool(cyclic_reduction),
+        s.max_nodes, True, st.keys, st.parent, st.move, st.depth, st.length, st.table,
+        s.goal_table, s.goal_keys, s.sym_map, s.sym_swap, _fresh_counters(), s.max_nodes, s.out,
     )
     seconds = time.perf_counter() - t0
-    return make_result(out, store, flat, cap, cyclic_reduction, seconds, "bfs", goal,
+    return make_result(s.out, st, s.flat, s.cap, cyclic_reduction, seconds, "bfs", goal,
                        symmetry=symmetry)
 
 
@@ -290,24 +316,20 @@ def beam_search(
 ) -> SearchResult:
     """Beam search keeping the ``width`` shortest new presentations per level
     (``symmetry=True``: per level, the ``width`` shortest new orbits)."""
-    max_nodes = _check_budget(max_nodes)
+    _check_budget(max_nodes)
     if int(width) < 1:
         raise ValueError(f"beam width must be >= 1; got {width}")
-    flat, cap, k = prepare(presentation, max_relator_length)
-    bits, per_word, words = engine.packing_params(flat.size, k)
-    capacity = max_nodes + 12 * int(width) + 1
-    store = NodeStore(capacity, words)
-    out = np.zeros(6, dtype=np.int64)
-    goal_table, goal_keys = _goal_arrays(goal, cap, cyclic_reduction, words)
-    sym_map, sym_swap = _symmetry_arrays(symmetry, goal)
+    s = setup_search(presentation, max_nodes, max_relator_length, cyclic_reduction, goal,
+                     symmetry, extra_capacity=12 * int(width))
+    st = s.store
     t0 = time.perf_counter()
     engine.beam(
-        flat, 12, k, bits, per_word, cap, bool(cyclic_reduction), max_nodes, int(width),
-        store.keys, store.parent, store.move, store.depth, store.length, store.prio,
-        store.table, store.heap, goal_table, goal_keys, sym_map, sym_swap, out,
+        s.flat, 12, s.k, s.bits, s.per_word, s.cap, bool(cyclic_reduction), s.max_nodes,
+        int(width), st.keys, st.parent, st.move, st.depth, st.length, st.prio, st.table,
+        st.heap, s.goal_table, s.goal_keys, s.sym_map, s.sym_swap, s.out,
     )
     seconds = time.perf_counter() - t0
-    return make_result(out, store, flat, cap, cyclic_reduction, seconds, "beam", goal,
+    return make_result(s.out, st, s.flat, s.cap, cyclic_reduction, seconds, "beam", goal,
                        {"width": int(width)}, symmetry)
 
 

@@ -35,9 +35,8 @@ from typing import Any
 
 import numpy as np
 from mathgym.agents.search import engine
-from mathgym.agents.search.api import NodeStore, make_result, prepare
+from mathgym.agents.search.api import NodeStore, make_result, setup_search
 from mathgym.agents.search.result import SearchResult
-from mathgym.agents.search.symmetry import symmetry_tables
 from numba import njit
 
 CHECKPOINT_NAME = "search.npz"
@@ -128,15 +127,14 @@ def resumable_search(
     """
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}; got {algorithm!r}")
-    if int(max_nodes) < 1:
-        raise ValueError(f"max_nodes must be >= 1 (it counts the start state); got {max_nodes}")
     if int(chunk_nodes) < 1:
         raise ValueError(f"chunk_nodes must be >= 1; got {chunk_nodes}")
-    max_nodes = int(max_nodes)
     weight = 0.0 if algorithm == "greedy" else float(weight)
     best_first = algorithm != "bfs"
-    flat, cap, k = prepare(presentation, max_relator_length)
-    bits, per_word, words = engine.packing_params(flat.size, k)
+    setup = setup_search(presentation, max_nodes, max_relator_length, cyclic_reduction,
+                         symmetry=symmetry, with_prio=best_first)
+    max_nodes, flat, cap, k = setup.max_nodes, setup.flat, setup.cap, setup.k
+    store, out = setup.store, setup.out
     wanted = {
         "format": FORMAT_VERSION, "algorithm": algorithm,
         "start": [[int(v) for v in block if v != 0] for block in flat.reshape(2, cap)],
@@ -147,10 +145,8 @@ def resumable_search(
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / CHECKPOINT_NAME
 
-    capacity = max_nodes + 12 + 1
-    store = NodeStore(capacity, words, with_prio=best_first)
+    capacity = store.parent.shape[0]
     counters = np.zeros(3, dtype=np.int64)
-    out = np.zeros(6, dtype=np.int64)
     seconds_before = 0.0
     finished_before = False
     if path.exists():
@@ -184,9 +180,6 @@ def resumable_search(
                     engine.STATUS_EXHAUSTED)
                 out[:] = (code, n, -1, -1, -1, counters[2])
 
-    sym_map, sym_swap = symmetry_tables(bool(symmetry))
-    no_goal_table = np.zeros(0, dtype=np.int32)
-    no_goal_keys = np.zeros((0, 1), dtype=np.uint64)
     run_seconds = 0.0
     last_save = time.monotonic()
 
@@ -200,17 +193,17 @@ def resumable_search(
         t0 = time.perf_counter()
         if best_first:
             engine.best_first(
-                flat, 12, k, bits, per_word, cap, bool(cyclic_reduction), max_nodes, weight,
-                store.keys, store.parent, store.move, store.depth, store.length, store.prio,
-                store.table, store.heap, no_goal_table, no_goal_keys, sym_map, sym_swap,
-                counters, stop_at, out,
+                flat, 12, k, setup.bits, setup.per_word, cap, bool(cyclic_reduction), max_nodes,
+                weight, store.keys, store.parent, store.move, store.depth, store.length,
+                store.prio, store.table, store.heap, setup.goal_table, setup.goal_keys,
+                setup.sym_map, setup.sym_swap, counters, stop_at, out,
             )
         else:
             engine.breadth_first(
-                flat.reshape(1, -1), 12, k, bits, per_word, cap, bool(cyclic_reduction),
-                max_nodes, True, store.keys, store.parent, store.move, store.depth,
-                store.length, store.table, no_goal_table, no_goal_keys, sym_map, sym_swap,
-                counters, stop_at, out,
+                flat.reshape(1, -1), 12, k, setup.bits, setup.per_word, cap,
+                bool(cyclic_reduction), max_nodes, True, store.keys, store.parent, store.move,
+                store.depth, store.length, store.table, setup.goal_table, setup.goal_keys,
+                setup.sym_map, setup.sym_swap, counters, stop_at, out,
             )
         run_seconds += time.perf_counter() - t0
         status = int(out[0])
