@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -86,6 +87,21 @@ class Benchmark:
         verify: ``(instance, certificate) -> Verdict``; checks from scratch, never trusts agents.
         strata: names of the keys of ``Instance.strata`` reported per stratum.
         tags: free labels; ``"quick"`` marks a small benchmark the demo runs automatically.
+        public_keys: the keys of ``Instance.data`` that agents may see (what the task gives:
+            question, answer type, presentation...); ``None`` (default) means all of them.
+            Keys that determine the answer (a hash of it, generator seeds) must be left out:
+            the harness hands non-privileged agents :meth:`public_view` of each instance.
+        public_data: ``instance -> dict`` of extra task data for the view, computed from the
+            instance (e.g. the formal elements of a generated question), so that giving it to
+            agents does not change the content hash; ``None`` (default): none.
+        min_cost: ``(instance, certificate) -> float``, the least cost any agent could have
+            spent to find this certificate (e.g. 1 sample for an answer, k env steps for a
+            k-action program); a record claiming less is rejected by the harness and by submit.
+            ``None`` (default): no lower bound beyond 0.
+        budget_overshoot: how far past the budget an *unsolved* attempt may have spent, in the
+            budget unit (e.g. an AC search checks its budget after each full expansion, so it
+            may generate up to 11 states past it); a solved attempt must stay within the
+            budget. Submit refuses costs beyond budget + overshoot. Default 0.
     """
 
     id: str
@@ -99,6 +115,10 @@ class Benchmark:
     verify: Callable[[Instance, Any], Verdict] = field(default=None)  # type: ignore[assignment]
     strata: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    public_keys: tuple[str, ...] | None = None
+    public_data: Callable[[Instance], Mapping[str, Any]] | None = None
+    min_cost: Callable[[Instance, Any], float] | None = None
+    budget_overshoot: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not _BENCHMARK_ID.match(self.id):
@@ -120,6 +140,20 @@ class Benchmark:
         object.__setattr__(self, "instances", tuple(self.instances))
         object.__setattr__(self, "strata", tuple(self.strata))
         object.__setattr__(self, "tags", tuple(self.tags))
+        if self.public_keys is not None:
+            keys = tuple(self.public_keys)
+            if not all(isinstance(k, str) for k in keys):
+                raise ValueError(f"benchmark {self.id}: public_keys must be strings, got {keys!r}")
+            object.__setattr__(self, "public_keys", keys)
+        if self.min_cost is not None and not callable(self.min_cost):
+            raise ValueError(
+                f"benchmark {self.id}: min_cost must be a callable (instance, cert) or None"
+            )
+        overshoot = self.budget_overshoot
+        if (isinstance(overshoot, bool) or not isinstance(overshoot, int | float)
+                or not 0 <= overshoot < float("inf")):
+            raise ValueError(f"benchmark {self.id}: budget_overshoot must be a finite number "
+                             f">= 0, got {overshoot!r}")
         if not self.instances:
             raise ValueError(f"benchmark {self.id}: it has no instances")
         seen: set[str] = set()
@@ -167,6 +201,41 @@ class Benchmark:
 
     def __len__(self) -> int:
         return len(self.instances)
+
+    def public_view(self, instance: Instance) -> Instance:
+        """What an agent may see of ``instance``: same id and strata, only the public data keys.
+
+        The view never holds what determines the answer (reference hashes, generator seeds);
+        it is what the harness passes to agents that are not ``privileged``.
+        """
+        if self.public_keys is None and self.public_data is None:
+            return instance
+        keys = instance.data if self.public_keys is None else self.public_keys
+        data = {k: instance.data[k] for k in keys if k in instance.data}
+        if self.public_data is not None:
+            data.update(self.public_data(instance))
+        return Instance(instance.id, data, dict(instance.strata))
+
+    def cost_floor(self, instance: Instance, certificate: Any) -> float:
+        """``min_cost(instance, certificate)`` (0 without one): the least cost a record may claim.
+
+        ``ValueError`` if the hook raises or returns something that is not a finite number >= 0.
+        """
+        if self.min_cost is None:
+            return 0.0
+        try:
+            floor = self.min_cost(instance, certificate)
+        except Exception as err:
+            raise ValueError(
+                f"benchmark {self.full_id}: min_cost raised {type(err).__name__}: {err}"
+            ) from None
+        if isinstance(floor, bool) or not isinstance(floor, int | float) or not (
+            math.isfinite(floor) and floor >= 0
+        ):
+            raise ValueError(
+                f"benchmark {self.full_id}: min_cost returned {floor!r}, not a finite number >= 0"
+            )
+        return float(floor)
 
     def make_env(self, instance: Instance, **overrides: Any):
         """``gymnasium.make(env_id, **env_kwargs(instance), **overrides)`` for this instance."""
