@@ -2,17 +2,29 @@
 
 Nothing in the file is trusted except as a claim. A submission is accepted only if:
 
-1. it follows the results schema (jsonschema, readable errors);
+1. it is at most :data:`MAX_SUBMISSION_BYTES`, strict JSON, and follows the results schema
+   (jsonschema, readable errors); its agent name matches :data:`AGENT_NAME_RULE`;
 2. its benchmark id and version are known to this mathgym, and its content hash matches the
    instance set built here (so it was produced on exactly these instances);
-3. it covers every instance with every listed seed (leaderboards rank full runs only);
-4. every record claimed solved has a certificate that the benchmark's verifier accepts from
-   scratch, at a cost within the budget.
+3. it covers every instance with every listed seed, each seed once (leaderboards rank full
+   runs only);
+4. its budget and every cost are possible (:mod:`mathgym.leaderboards.claims`: finite, whole
+   numbers for counted units, within the budget, and no less than the benchmark's ``min_cost``
+   of the certificate);
+5. every record claimed solved has a certificate that the benchmark's verifier accepts from
+   scratch within :data:`CHECK_SECONDS` of wall-clock time per certificate;
+6. with ``--reproduce K``, K records drawn at random re-run to the identical certificate, cost
+   and verdict (:mod:`mathgym.leaderboards.reproduce`).
 
-Metrics are then recomputed from the verified records (the file's own ``metrics`` are replaced),
-the submission is written atomically to ``<root>/<benchmark id>/<date>-<agent>-<id>.json`` and
-the board's README.md and index.html are regenerated. Rejections raise :class:`SubmissionError`
-whose message names each offending instance and the reason.
+Metrics are recomputed from the verified records (the file's own ``metrics`` are replaced), and
+the benchmark facts (instance count, budget unit, strata) are taken from this mathgym's
+registry, never from the file. The board (README.md, index.html) is rendered with the new
+submission in memory first; only if that succeeds are the board files written, and the
+submission's JSON last, so a failure leaves the folder as it was. Rejections raise
+:class:`SubmissionError` whose message names each offending instance and the reason.
+
+Agents that read privileged data (``privileged = True`` on the agent class: the oracles) are
+accepted, marked ``oracle`` and kept out of the ranking.
 """
 
 from __future__ import annotations
@@ -24,6 +36,14 @@ from pathlib import Path
 from typing import Any
 
 MAX_LISTED = 20
+#: Largest results file ``submit`` reads; checked before parsing.
+MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
+#: Wall-clock seconds one certificate check may take (``--check-seconds``).
+CHECK_SECONDS = 10.0
+#: Agent names on a board: lower case letters, digits, ``_ . -``; 1 to 64 characters.
+AGENT_NAME_RULE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+#: Agent versions: letters, digits, ``_ . + -``; 1 to 32 characters.
+AGENT_VERSION_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,31}$")
 
 
 class SubmissionError(ValueError):
@@ -37,15 +57,53 @@ def _listing(title: str, problems: list[str]) -> str:
     return "\n".join(lines)
 
 
-def verify_results(doc: dict[str, Any]) -> dict[str, Any]:
+def check_agent_identity(agent: dict[str, Any]) -> None:
+    """Refuse agent names and versions that do not follow the board's rules."""
+    name, version = agent.get("name"), agent.get("version")
+    if not isinstance(name, str) or not AGENT_NAME_RULE.match(name):
+        raise SubmissionError(
+            f"rejected: agent name {name!r} breaks the rule: 1-64 characters of lower case "
+            "letters, digits, '_', '.', '-', starting with a letter or digit "
+            f"({AGENT_NAME_RULE.pattern})"
+        )
+    if not isinstance(version, str) or not AGENT_VERSION_RULE.match(version):
+        raise SubmissionError(
+            f"rejected: agent version {version!r} breaks the rule: 1-32 characters of letters, "
+            f"digits, '_', '.', '+', '-' ({AGENT_VERSION_RULE.pattern})"
+        )
+
+
+def is_privileged_agent(name: str) -> bool:
+    """Whether the registered agent ``name`` declares ``privileged = True`` (an oracle)."""
+    from mathgym.harness.registry import agent_classes
+
+    cls = agent_classes().get(name)
+    return bool(getattr(cls, "privileged", False))
+
+
+def _check_certificate(bench: Any, instance: Any, certificate: Any, seconds: float) -> Any:
+    from mathgym.leaderboards.time_limit import CheckTimeout, call_with_time_limit
+
+    from mathgym.harness.benchmark import Verdict
+
+    try:
+        return call_with_time_limit(lambda: bench.check(instance, certificate), seconds)
+    except CheckTimeout as err:
+        return Verdict(False, str(err))
+
+
+def verify_results(doc: dict[str, Any], check_seconds: float = CHECK_SECONDS) -> dict[str, Any]:
     """Check a (schema-valid) results document against this mathgym; return it re-verified.
 
-    The returned copy has recomputed ``metrics`` and every record's ``solved`` set from the
-    verifier. Raises :class:`SubmissionError` on any problem.
+    The returned copy has recomputed ``metrics``, the registry's benchmark facts, and every
+    record's ``solved`` set from the verifier. Raises :class:`SubmissionError` on any problem.
     """
+    from mathgym.leaderboards.claims import budget_problems, cost_problems
+
     from mathgym.harness.metrics import compute_metrics
     from mathgym.harness.registry import get_benchmark
 
+    check_agent_identity(doc["agent"])
     head = doc["benchmark"]
     spec = f"{head['id']}@{head['version']}"
     try:
@@ -63,6 +121,12 @@ def verify_results(doc: dict[str, Any]) -> dict[str, Any]:
             f"rejected: budget unit {doc['budget']['unit']!r} but {spec} counts "
             f"{bench.budget_unit!r}"
         )
+    bad_budget = budget_problems(doc["budget"]["amount"], bench.budget_unit)
+    if bad_budget:
+        raise SubmissionError(f"rejected: {bad_budget[0]}")
+    if len(set(doc["seeds"])) != len(doc["seeds"]):
+        raise SubmissionError(f"rejected: seeds {doc['seeds']} list a seed more than once; each "
+                              "seed is one independent run of every instance")
     all_ids = [inst.id for inst in bench.instances]
     missing_inst = sorted(set(all_ids) - set(doc["instances"]))
     unknown = sorted(set(doc["instances"]) - set(all_ids))
@@ -77,23 +141,40 @@ def verify_results(doc: dict[str, Any]) -> dict[str, Any]:
             f"rejected: incomplete run: {len(missing)} of {len(all_ids) * len(doc['seeds'])} "
             "(instance, seed) records are missing; leaderboards rank full runs only "
             "(drop --limit/--instances and finish with --resume):", missing))
+    extra = sorted({f"instance {r['instance']} seed {r['seed']}" for r in doc["results"]
+                    if r["seed"] not in set(doc["seeds"])})
+    if extra:
+        raise SubmissionError(_listing(
+            f"rejected: {len(extra)} record(s) for seeds the file does not list:", extra))
     budget = float(doc["budget"]["amount"])
-    problems = []
+    overshoot = float(getattr(bench, "budget_overshoot", 0) or 0)
+    min_cost = getattr(bench, "min_cost", None)
+    problems: list[str] = []
     verified = []
     for rec in doc["results"]:
         rec = dict(rec)
-        if rec["solved"]:
-            where = f"instance {rec['instance']} seed {rec['seed']}"
-            verdict = bench.check(bench.instance(rec["instance"]), rec["certificate"])
+        instance = bench.instance(rec["instance"])
+        floor = None
+        if rec["solved"] and min_cost is not None and rec["certificate"] is not None:
+            try:
+                floor = float(min_cost(instance, rec["certificate"]))
+            except Exception as err:  # a malformed certificate: the verifier says why below
+                floor = None
+                problems.append(f"instance {rec['instance']} seed {rec['seed']}: certificate "
+                                f"has no cost bound ({type(err).__name__}: {err})")
+        found = cost_problems(rec, budget, overshoot, floor)
+        problems += found
+        if rec["solved"] and not found:
+            verdict = _check_certificate(bench, instance, rec["certificate"], check_seconds)
             if not verdict.ok:
-                problems.append(f"{where}: certificate rejected: {verdict.reason}")
-            elif float(rec["cost"]) > budget:
-                problems.append(f"{where}: cost {rec['cost']:g} exceeds budget {budget:g}")
+                problems.append(f"instance {rec['instance']} seed {rec['seed']}: certificate "
+                                f"rejected: {verdict.reason}")
         verified.append(rec)
     if problems:
         raise SubmissionError(_listing(
-            f"rejected: {len(problems)} claimed solution(s) fail verification:", problems))
+            f"rejected: {len(problems)} record(s) fail verification:", problems))
     out = dict(doc)
+    out["benchmark"] = bench.summary()
     out["results"] = verified
     out["metrics"] = compute_metrics(verified, bench.instances, doc["seeds"], bench.strata)
     return out
@@ -103,32 +184,73 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9_.-]+", "-", text.lower()).strip("-") or "agent"
 
 
+def read_submission(results_path: str | Path) -> dict[str, Any]:
+    """Read a results file for submission: size cap first, then strict JSON and the schema."""
+    from mathgym.harness.results import ResultsError, read_results
+
+    path = Path(results_path)
+    if path.is_dir():
+        path = path / "results.json"
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise SubmissionError(f"rejected: {path}: no such results file (run `mathgym eval "
+                              "--out DIR`)") from None
+    except OSError as err:
+        raise SubmissionError(f"rejected: cannot read {path}: {err.strerror}") from None
+    if size > MAX_SUBMISSION_BYTES:
+        raise SubmissionError(
+            f"rejected: {path} is {size:,} bytes; submissions are at most "
+            f"{MAX_SUBMISSION_BYTES:,} bytes (certificates and info of one run fit far below "
+            "that: drop bulky `info` fields from the agent)"
+        )
+    try:
+        return read_results(path)
+    except ResultsError as err:
+        raise SubmissionError(f"rejected: {err}") from None
+
+
 def submit(
-    results_path: str | Path, root: str | Path | None = None, now: str | None = None
+    results_path: str | Path,
+    root: str | Path | None = None,
+    now: str | None = None,
+    *,
+    reproduce: int | None = None,
+    reproduce_seed: int | None = None,
+    check_seconds: float = CHECK_SECONDS,
 ) -> Path:
-    """Validate, re-verify and store a results file; regenerate the board. Returns the new file."""
-    from mathgym.leaderboards.board import board_dir, regenerate
+    """Validate, re-verify and store a results file; regenerate the board. Returns the new file.
+
+    ``reproduce=K`` re-runs K random records first (see :mod:`mathgym.leaderboards.reproduce`).
+    """
+    from mathgym.leaderboards.board import board_dir, load_submissions, render_board
+    from mathgym.leaderboards.reproduce import ReproductionError
+    from mathgym.leaderboards.reproduce import reproduce as reproduce_records
 
     from mathgym.harness.environment import utc_now
+    from mathgym.harness.registry import get_benchmark
     from mathgym.harness.results import (
-        ResultsError,
         atomic_write_text,
         canonical_submission_id,
         dumps,
-        read_results,
         validate_results,
     )
 
-    try:
-        doc = read_results(results_path)
-    except ResultsError as err:
-        raise SubmissionError(f"rejected: {err}") from None
-    checked = verify_results(doc)
+    doc = read_submission(results_path)
+    checked = verify_results(doc, check_seconds=check_seconds)
     claimed = doc["metrics"].get("solved")
     sub_id = canonical_submission_id(checked)
-    folder = board_dir(checked["benchmark"]["id"], root)
+    bench_id = checked["benchmark"]["id"]
+    folder = board_dir(bench_id, root)
     for existing in folder.glob(f"*-{sub_id}.json"):
         raise SubmissionError(f"rejected: this run is already on the board as {existing}")
+    reproduced = None
+    if reproduce:
+        bench = get_benchmark(f"{bench_id}@{checked['benchmark']['version']}")
+        try:
+            reproduced = reproduce_records(checked, bench, int(reproduce), reproduce_seed)
+        except ReproductionError as err:
+            raise SubmissionError(f"rejected: {err}") from None
     submitted_at = now or utc_now()
     checked["submission"] = {
         "id": sub_id,
@@ -136,28 +258,58 @@ def submit(
         "source": str(results_path),
         "verified_solutions": checked["metrics"]["solved"],
         "claimed_solved_in_file": claimed,
+        "oracle": bool(doc["agent"].get("oracle")) or is_privileged_agent(doc["agent"]["name"]),
     }
+    if reproduced is not None:
+        checked["submission"]["reproduced"] = reproduced
     validate_results(checked, source="submission")
     name = f"{submitted_at[:10]}-{_slug(checked['agent']['name'])}-{sub_id}.json"
     path = folder / name
+    # Render first, write after: a rendering failure must leave the board as it was.
+    pages = render_board(bench_id, [*load_submissions(bench_id, root), checked])
+    folder.mkdir(parents=True, exist_ok=True)
+    for filename, text in pages.items():
+        atomic_write_text(folder / filename, text)
     atomic_write_text(path, dumps(checked))
-    regenerate(checked["benchmark"]["id"], root)
     return path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results", help="results.json (or the --out folder of `mathgym eval`)")
     parser.add_argument("--root", default=None, help="leaderboard root (default: leaderboards/)")
+    parser.add_argument(
+        "--reproduce", type=int, default=None, metavar="K",
+        help="re-run K randomly drawn records with the recorded agent, config and budget and "
+             "require the identical certificate and cost (marks the row 'reproduced')")
+    parser.add_argument(
+        "--reproduce-seed", type=int, default=None, metavar="SEED",
+        help="seed of the draw of --reproduce records (default: a fresh random one; stored "
+             "with the submission)")
+    parser.add_argument(
+        "--check-seconds", type=float, default=CHECK_SECONDS, metavar="S",
+        help=f"wall-clock limit per certificate check (default {CHECK_SECONDS:g})")
 
 
 def run(args: argparse.Namespace) -> int:
     from mathgym.leaderboards.board import format_table, load_submissions, ranked_rows
 
+    if args.reproduce is not None and args.reproduce < 1:
+        print(f"error: --reproduce takes a number of records >= 1, got {args.reproduce}",
+              file=sys.stderr)
+        return 2
+    if not args.check_seconds > 0:
+        print(f"error: --check-seconds must be > 0, got {args.check_seconds}", file=sys.stderr)
+        return 2
     try:
-        path = submit(args.results, args.root)
+        path = submit(args.results, args.root, reproduce=args.reproduce,
+                      reproduce_seed=args.reproduce_seed, check_seconds=args.check_seconds)
     except SubmissionError as err:
         print(str(err), file=sys.stderr)
         return 1
+    except OSError as err:
+        print(f"error: cannot write to the board {err.filename or ''}: {err.strerror}",
+              file=sys.stderr)
+        return 2
     import json
 
     bench_id = json.loads(path.read_text())["benchmark"]["id"]

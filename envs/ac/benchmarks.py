@@ -8,8 +8,13 @@ The verifier is :func:`mathgym.verifiers.ac.verify_ac_path` (plain Python replay
 numba kernels).
 
 Budget unit: ``search_nodes`` = presentations generated. A search agent counts unique states
-generated including the start (AC-Solver's count); an agent acting in the env counts one per
-env step. A run's budget is a hard cap per attempt: a solution that cost more is not counted.
+generated including the start (AC-Solver's count), and every precomputed table it consults (a
+bidirectional search's backward ball) too; an agent acting in the env counts one per env step.
+A run's budget is a hard cap per attempt: a solution that cost more is not counted. Claims are
+checked at submission: a path of ``k`` moves cannot have cost less than ``k``
+(:func:`min_cost`: each move reaches a new generated state, or is an env step), and an unsolved
+attempt may overshoot the budget by at most :data:`BUDGET_OVERSHOOT` states (a search checks
+its budget after each full expansion of up to 12 children, as AC-Solver's does).
 
 Instance data (JSON): ``presentation`` (text, round-trips through ``Presentation.parse``),
 ``relators`` (lists of signed generator ids: 1 = x, 2 = y, negative = inverse),
@@ -44,6 +49,8 @@ QUICK_VERSION = 1
 QUICK_W_LENS = (1, 4)
 QUICK_NS = (1, 2, 3, 4, 5)
 AK_NS = (2, 3, 4, 5, 6, 7)
+#: States an unsolved search may generate past its budget (the rest of its last expansion).
+BUDGET_OVERSHOOT = 11
 
 
 def ak_max_relator_length(n: int) -> int:
@@ -81,6 +88,14 @@ def verify_certificate(instance: Instance, certificate: Any) -> Verdict:
     return Verdict(False, result.reason or "the path does not reach the trivial presentation")
 
 
+def min_cost(instance: Instance, certificate: Any) -> float:
+    """The least cost of finding ``certificate``: one generated state (or env step) per move."""
+    if not isinstance(certificate, list):
+        raise ValueError(f"certificate must be a list of move ids, got "
+                         f"{type(certificate).__name__}")
+    return float(len(certificate))
+
+
 def env_kwargs(instance: Instance) -> dict[str, Any]:
     """Keyword arguments of ``mathgym/AC-v0`` for one instance (its presentation and cap)."""
     return {
@@ -116,6 +131,8 @@ def _ac_benchmark(bid: str, version: int, description: str, instances, default_b
         env_id=AC_ENV_ID,
         env_kwargs=env_kwargs,
         verify=verify_certificate,
+        min_cost=min_cost,
+        budget_overshoot=BUDGET_OVERSHOOT,
         strata=strata,
         tags=tags,
     )
