@@ -6,8 +6,17 @@ Layout under the leaderboard root (default: this ``leaderboards/`` folder; ``--r
     <root>/<benchmark id>/README.md           generated table (rank, agent, solved, rate, ...)
     <root>/<benchmark id>/index.html          generated page with plots (see ``page.py``)
 
-Ranking: solve rate (descending), then budget (ascending: the same rate on less budget ranks
-higher), then submission date, then submission id.
+Ranking: rows whose records were re-run by ``mathgym submit --reproduce K`` (marked
+``reproduced K``) rank above rows that were not; within each group, solve rate (descending),
+then budget (ascending: the same rate on less budget ranks higher), then submission date, then
+submission id. Rows of agents that read privileged data (``privileged = True`` on the agent class,
+the oracles; marked ``oracle``) are listed after the ranking, unranked: they show that a
+benchmark is solvable and that its verifier accepts the reference answers, not how well an
+agent does.
+
+Everything rendered is data: every field from a submission is escaped for Markdown and HTML,
+and plot labels never go through matplotlib's mathtext. The benchmark facts on the board
+(instances, content hash, budget unit) come from this mathgym's registry, not from the files.
 
 ``mathgym leaderboard [BENCHMARK] [--root DIR]`` prints the table(s) in the terminal.
 """
@@ -15,6 +24,7 @@ higher), then submission date, then submission id.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,11 +38,21 @@ def format_amount(amount: float) -> str:
 
 
 def agent_label(agent: dict[str, Any]) -> str:
-    """``name vVERSION`` plus its config when it has one: ``ac-beam v1 (width=8)``."""
+    """``name vVERSION`` plus its config when it has one: ``ac-beam v1 (width=8)`` (raw text)."""
     label = f"{agent['name']} v{agent['version']}"
     if agent.get("config"):
         label += " (" + ", ".join(f"{k}={v}" for k, v in sorted(agent["config"].items())) + ")"
-    return label
+    return " ".join(label.split())  # no newlines or tabs from a config value
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|#!])")
+
+
+def markdown_cell(text: Any) -> str:
+    """``text`` as literal Markdown table-cell content: no row breaks, links, code or HTML."""
+    flat = " ".join(str(text).split())
+    flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
 
 
 def board_dir(benchmark_id: str, root: str | Path | None = None) -> Path:
@@ -65,9 +85,25 @@ def load_submissions(benchmark_id: str, root: str | Path | None = None) -> list[
     return [read_results(p) for p in sorted(folder.glob("*.json")) if not p.name.startswith(".")]
 
 
-def _rank_key(doc: dict[str, Any]) -> tuple:
+def is_oracle(doc: dict[str, Any]) -> bool:
+    """Whether a submission's agent read privileged data (marked at submit, or by its class)."""
+    from mathgym.leaderboards.submit import is_privileged_agent
+
+    return (bool(doc.get("submission", {}).get("oracle")) or bool(doc["agent"].get("oracle"))
+            or is_privileged_agent(str(doc["agent"]["name"])))
+
+
+def reproduced_records(doc: dict[str, Any]) -> int:
+    """How many records ``submit --reproduce`` re-ran for this submission (0: none)."""
+    rep = doc.get("submission", {}).get("reproduced")
+    return int(rep.get("records", 0)) if isinstance(rep, dict) else 0
+
+
+def _rank_key(doc: dict[str, Any], reproduced_first: bool = True) -> tuple:
     sub = doc.get("submission", {})
     return (
+        is_oracle(doc),
+        reproduced_first and reproduced_records(doc) == 0,
         -doc["metrics"]["solve_rate"],
         doc["budget"]["amount"],
         sub.get("submitted_at", ""),
@@ -96,17 +132,30 @@ def is_stale(doc: dict[str, Any]) -> bool:
 
 
 def ranked_rows(submissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One display row per submission, in rank order; stale ones are marked ``[stale]``."""
+    """One display row per submission, in rank order (oracles last, with ``rank`` None).
+
+    Stale rows are marked ``[stale]``; ``marks`` lists ``reproduced K`` and ``oracle``.
+    """
     rows = []
-    for rank, doc in enumerate(sorted(submissions, key=_rank_key), start=1):
+    rank = 0
+    for doc in sorted(submissions, key=_rank_key):
         stale = is_stale(doc)
+        oracle = is_oracle(doc)
+        reproduced = reproduced_records(doc)
+        if not oracle:
+            rank += 1
         m = doc["metrics"]
         ci = m.get("solve_rate_ci95")
         sub = doc.get("submission", {})
+        marks = ([f"reproduced {reproduced}"] if reproduced else []) + (
+            ["oracle"] if oracle else [])
         rows.append({
-            "rank": rank,
+            "rank": None if oracle else rank,
             "agent": agent_label(doc["agent"]) + (STALE_MARK if stale else ""),
             "stale": stale,
+            "oracle": oracle,
+            "reproduced": reproduced,
+            "marks": marks,
             "config": doc["agent"]["config"],
             "solved": m["solved"],
             "total": m["num_records"],
@@ -115,8 +164,8 @@ def ranked_rows(submissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "budget": f"{format_amount(doc['budget']['amount'])} {doc['budget']['unit']}",
             "budget_amount": doc["budget"]["amount"],
             "seeds": len(doc["seeds"]),
-            "date": sub.get("submitted_at", "")[:10],
-            "id": sub.get("id", ""),
+            "date": str(sub.get("submitted_at", ""))[:10],
+            "id": str(sub.get("id", "")),
             "per_stratum": m.get("per_stratum", {}),
             "agent_name": doc["agent"]["name"],
         })
@@ -130,31 +179,57 @@ def _rate_text(row: dict[str, Any]) -> str:
     return f"{row['rate']:.3f}"
 
 
+TABLE_HEADER = ("rank", "agent", "solved/total", "rate [95% CI]", "budget", "seeds", "marks",
+                "date")
+
+
+def table_cells(row: dict[str, Any]) -> list[str]:
+    """The raw (unescaped) text of a row's cells, in :data:`TABLE_HEADER` order."""
+    return ["-" if row["rank"] is None else str(row["rank"]), row["agent"],
+            f"{row['solved']}/{row['total']}", _rate_text(row), row["budget"],
+            str(row["seeds"]), ", ".join(row["marks"]), row["date"]]
+
+
 def format_table(rows: list[dict[str, Any]], markdown: bool = False) -> str:
-    """The ranking as a Markdown table or an aligned plain-text table."""
-    header = ["rank", "agent", "solved/total", "rate [95% CI]", "budget", "seeds", "date"]
-    body = [
-        [str(r["rank"]), r["agent"], f"{r['solved']}/{r['total']}", _rate_text(r), r["budget"],
-         str(r["seeds"]), r["date"]]
-        for r in rows
-    ]
+    """The ranking as a Markdown table (every cell escaped) or an aligned plain-text table."""
+    header = list(TABLE_HEADER)
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(cells) + " |" for cells in body]
+        lines += ["| " + " | ".join(markdown_cell(c) for c in table_cells(r)) + " |"
+                  for r in rows]
         return "\n".join(lines)
+    body = [[" ".join(c.split()) for c in table_cells(r)] for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in body)) if body else len(h)
               for i, h in enumerate(header)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     return "\n".join([fmt.format(*header), *(fmt.format(*cells) for cells in body)])
 
 
+def benchmark_facts(benchmark_id: str) -> dict[str, Any] | None:
+    """The registry's header of a benchmark (``Benchmark.summary()``); None if unknown here."""
+    from mathgym.harness.registry import get_benchmark
+
+    try:
+        return get_benchmark(benchmark_id).summary()
+    except Exception:  # unknown here, or its family is broken: the board says so
+        return None
+
+
+MARKS_NOTE = (
+    "Marks: `reproduced K`: `mathgym submit --reproduce K` re-ran K randomly drawn records with "
+    "the recorded agent, config and budget and got the identical certificates and costs; such "
+    "rows rank above rows that were not reproduced. `oracle`: the agent reads privileged data "
+    "(reference answers, known paths); listed unranked, after the ranking."
+)
+
+
 def render_readme(benchmark_id: str, submissions: list[dict[str, Any]]) -> str:
-    """README.md of a board (deterministic: generated from the submissions only)."""
+    """README.md of a board (deterministic: generated from the submissions and the registry)."""
     rows = ranked_rows(submissions)
-    head = submissions[0]["benchmark"] if submissions else {"id": benchmark_id}
+    name = benchmark_id.partition("@")[0]
+    facts = benchmark_facts(name)
     lines = [
-        f"# Leaderboard: `{head['id']}`" + (f" (version {head['version']})" if "version" in head
-                                             else ""),
+        f"# Leaderboard: `{name}`" + (f" (version {facts['version']})" if facts else ""),
         "",
         "Generated by `mathgym submit` from the JSON files in this folder; do not edit by hand.",
         "Every solution counted here was re-verified with the benchmark's verifier and every",
@@ -162,10 +237,14 @@ def render_readme(benchmark_id: str, submissions: list[dict[str, Any]]) -> str:
         "CI over instances (and seeds when there are several).",
         "",
     ]
-    if "content_hash" in head:
-        lines += [f"Instances: {head['num_instances']}; content hash `{head['content_hash']}`; "
-                  f"budget unit: {head['budget_unit']}.", ""]
+    if facts:
+        lines += [f"Instances: {facts['num_instances']}; content hash `{facts['content_hash']}`; "
+                  f"budget unit: {facts['budget_unit']}.", ""]
+    else:
+        lines += [f"`{name}` is not a benchmark of this mathgym: every row is stale.", ""]
     lines += [format_table(rows, markdown=True) if rows else "_No submissions yet._", ""]
+    if rows:
+        lines += [MARKS_NOTE, ""]
     if any(r["stale"] for r in rows):
         lines += [f"`{STALE_MARK.strip()}`: submitted for another version or instance set of "
                   "this benchmark than the current one; re-run and resubmit to compare.", ""]
@@ -173,16 +252,25 @@ def render_readme(benchmark_id: str, submissions: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def regenerate(benchmark_id: str, root: str | Path | None = None) -> Path:
-    """Rewrite README.md and index.html of a board from its submissions; returns the folder."""
+def render_board(benchmark_id: str, submissions: list[dict[str, Any]]) -> dict[str, str]:
+    """``{"README.md": ..., "index.html": ...}`` of a board, rendered in memory."""
     from mathgym.leaderboards.page import render_html
 
+    return {"README.md": render_readme(benchmark_id, submissions),
+            "index.html": render_html(benchmark_id, submissions)}
+
+
+def regenerate(benchmark_id: str, root: str | Path | None = None) -> Path:
+    """Rewrite README.md and index.html of a board from its submissions; returns the folder.
+
+    Both pages are rendered before either is written, so a failure leaves the folder as it was.
+    """
     from mathgym.harness.results import atomic_write_text
 
     folder = board_dir(benchmark_id, root)
-    subs = load_submissions(benchmark_id, root)
-    atomic_write_text(folder / "README.md", render_readme(benchmark_id, subs))
-    atomic_write_text(folder / "index.html", render_html(benchmark_id, subs))
+    pages = render_board(benchmark_id, load_submissions(benchmark_id, root))
+    for filename, text in pages.items():
+        atomic_write_text(folder / filename, text)
     return folder
 
 

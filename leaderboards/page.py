@@ -5,6 +5,11 @@ Plots, embedded as base64 PNG so ``index.html`` is one self-contained file:
 - solve rate per submission with its 95% CI;
 - per-stratum solve rate, one panel per stratum name (best five submissions);
 - solved fraction against budget, for agents submitted at several budgets.
+
+Every text from a submission is escaped: ``html.escape`` in the page, and :func:`plot_text` on
+plot labels, so a ``$`` can never switch matplotlib into mathtext (an agent named
+``$\\frac{$`` once crashed the renderer and, with it, every later submit to that board). A plot
+that fails all the same is replaced by a line saying so instead of failing the page.
 """
 
 from __future__ import annotations
@@ -26,8 +31,14 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def plot_text(text: Any) -> str:
+    """``text`` for a matplotlib label: every ``$`` escaped, so mathtext never parses it."""
+    return str(text).replace("$", r"\$")
+
+
 def _label(row: dict[str, Any]) -> str:
-    return f"#{row['rank']} {row['agent']}\n{row['budget']}"
+    rank = "oracle" if row["rank"] is None else f"#{row['rank']}"
+    return plot_text(f"{rank} {row['agent']}\n{row['budget']}")
 
 
 def plot_rates(rows: list[dict[str, Any]]) -> str:
@@ -73,12 +84,13 @@ def plot_strata(rows: list[dict[str, Any]], name: str) -> str:
             for v in values
         ]
         ax.bar([i + k * width for i in range(len(values))], rates, width, label=_label(r))
-    ax.set_xticks([i + 0.4 - width / 2 for i in range(len(values))], values)
-    ax.set_xlabel(name)
+    ax.set_xticks([i + 0.4 - width / 2 for i in range(len(values))],
+                  [plot_text(v) for v in values])
+    ax.set_xlabel(plot_text(name))
     ax.set_ylabel("solve rate")
     ax.set_ylim(0, 1.05)
     ax.legend(fontsize=6, bbox_to_anchor=(1.01, 1.0), loc="upper left")
-    ax.set_title(f"solve rate per {name}")
+    ax.set_title(plot_text(f"solve rate per {name}"))
     return _png(fig)
 
 
@@ -98,7 +110,7 @@ def plot_budget(rows: list[dict[str, Any]]) -> str | None:
 
     fig, ax = plt.subplots(figsize=(5, 3.2))
     for agent, pts in multi.items():
-        ax.plot([b for b, _ in pts], [s for _, s in pts], marker="o", label=agent)
+        ax.plot([b for b, _ in pts], [s for _, s in pts], marker="o", label=plot_text(agent))
     ax.set_xscale("log")
     ax.set_xlabel("budget")
     ax.set_ylabel("solved fraction")
@@ -108,44 +120,53 @@ def plot_budget(rows: list[dict[str, Any]]) -> str | None:
     return _png(fig)
 
 
+def _image(title: str, alt: str, plot: Any, *args: Any) -> str:
+    """An ``<h2>`` and the plot as an inline PNG, or a line saying why it could not be drawn."""
+    esc = html.escape
+    try:
+        png = plot(*args)
+    except Exception as err:  # a broken plot must not break the page (or the next submit)
+        return f"<h2>{esc(title)}</h2><p>(plot not drawn: {esc(type(err).__name__)})</p>"
+    if png is None:
+        return ""
+    return (f'<h2>{esc(title)}</h2><img alt="{esc(alt)}" '
+            f'src="data:image/png;base64,{png}">')
+
+
 def render_html(benchmark_id: str, submissions: list[dict[str, Any]]) -> str:
-    """The whole ``index.html`` of a board."""
-    from mathgym.leaderboards.board import format_table, ranked_rows
+    """The whole ``index.html`` of a board; every field from a submission is escaped."""
+    from mathgym.leaderboards.board import MARKS_NOTE, TABLE_HEADER, ranked_rows, table_cells
 
     rows = ranked_rows(submissions)
     esc = html.escape
+    name = benchmark_id.partition("@")[0]
     parts = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>mathgym leaderboard: {esc(benchmark_id)}</title>",
+        f"<title>mathgym leaderboard: {esc(name)}</title>",
         "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}"
-        "</style></head><body>",
-        f"<h1>Leaderboard: <code>{esc(benchmark_id)}</code></h1>",
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;"
+        "white-space:nowrap}</style></head><body>",
+        f"<h1>Leaderboard: <code>{esc(name)}</code></h1>",
         "<p>Every solution was re-verified and every metric recomputed at submission.</p>",
     ]
     if not rows:
         parts.append("<p>No submissions yet.</p></body></html>")
         return "\n".join(parts) + "\n"
-    parts.append("<table><tr><th>rank</th><th>agent</th><th>solved/total</th>"
-                 "<th>rate [95% CI]</th><th>budget</th><th>seeds</th><th>date</th></tr>")
-    for line in format_table(rows, markdown=True).splitlines()[2:]:
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+    parts.append("<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in TABLE_HEADER) + "</tr>")
+    for row in rows:
+        parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in table_cells(row)) + "</tr>")
     parts.append("</table>")
-    parts.append(f'<h2>Solve rate</h2><img alt="solve rate per agent" '
-                 f'src="data:image/png;base64,{plot_rates(rows)}">')
+    parts.append(f"<p>{esc(MARKS_NOTE.replace('`', ''))}</p>")
+    parts.append(_image("Solve rate", "solve rate per agent", plot_rates, rows))
     strata_names: list[str] = []
     for r in rows:
-        for name in r["per_stratum"]:
-            if name not in strata_names:
-                strata_names.append(name)
-    for name in strata_names:
-        parts.append(f'<h2>Per {esc(name)}</h2><img alt="solve rate per {esc(name)}" '
-                     f'src="data:image/png;base64,{plot_strata(rows, name)}">')
-    budget_png = plot_budget(rows)
-    if budget_png:
-        parts.append(f'<h2>Budget</h2><img alt="solved fraction against budget" '
-                     f'src="data:image/png;base64,{budget_png}">')
+        for stratum in r["per_stratum"]:
+            if stratum not in strata_names:
+                strata_names.append(stratum)
+    for stratum in strata_names:
+        parts.append(_image(f"Per {stratum}", f"solve rate per {stratum}", plot_strata, rows,
+                            stratum))
+    parts.append(_image("Budget", "solved fraction against budget", plot_budget, rows))
     parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    return "\n".join(p for p in parts if p) + "\n"
