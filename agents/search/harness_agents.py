@@ -14,8 +14,9 @@ name               search
 ``ac-bfs``         AC-Solver's breadth-first search (shortest paths within the cap)
 ``ac-beam``        beam search, config ``width``
 ``ac-wastar``      weighted A*, priority total length + ``weight`` * depth
-``ac-bidir``       greedy / weighted A* meeting a backward BFS ball of ``goal_nodes``
-                   states around the trivial presentations (ball built once per cap)
+``ac-bidir``       greedy / weighted A* meeting a backward BFS ball of up to
+                   ``goal_nodes`` states around the trivial presentations (built once per
+                   cap and size, and paid for from every attempt's budget)
 =================  ==================================================================
 
 Config common to all: ``symmetry`` (default False): search orbits under the 16 relabelings
@@ -162,12 +163,15 @@ class WeightedAStarAgent(_ACSearchAgent):
 class BidirectionalAgent(_ACSearchAgent):
     """Greedy/weighted-A* forward search meeting a backward ball around the trivial states.
 
-    The budget counts forward states only; the ball (``goal_nodes`` states, default 5M) is a
-    per-cap precomputation shared by every instance, reported in ``info["goal_nodes"]``.
+    The ball is states generated too, so it is paid for from the budget: it holds
+    ``min(goal_nodes, budget // 2)`` states, the forward search gets the rest, and the cost is
+    forward states plus ball states. (Version 1 left the ball out of the cost, so a path could
+    cost less than its own length: a precomputed table must never be free, or any agent could
+    hide its search in one.)
     """
 
     name = "ac-bidir"
-    version = "1"
+    version = "2"
 
     def __init__(self, *, goal_nodes: int = 5_000_000, weight: float = 0.0,
                  cyclic_reduction: bool = False) -> None:
@@ -176,11 +180,27 @@ class BidirectionalAgent(_ACSearchAgent):
         super().__init__(goal_nodes=int(goal_nodes), weight=float(weight),
                          cyclic_reduction=bool(cyclic_reduction))
 
-    def _search(self, relators, max_nodes, cap):
-        from mathgym.agents.search.api import bidirectional_search
+    def ball_size(self, budget: int) -> int:
+        """States of the backward ball under ``budget``: ``min(goal_nodes, budget // 2)``."""
+        return min(self.config["goal_nodes"], int(budget) // 2)
 
-        return bidirectional_search(relators, max_nodes, cap, self.config["cyclic_reduction"],
-                                    self.config["goal_nodes"], self.config["weight"])
+    def _search(self, relators, max_nodes, cap):
+        from dataclasses import replace
+
+        from mathgym.agents.search.api import weighted_astar
+        from mathgym.agents.search.goal import goal_table_for
+
+        ball = self.ball_size(max_nodes)
+        if ball < 8:
+            raise ValueError(f"ac-bidir: budget {max_nodes} leaves no room for a backward ball "
+                             "of at least 8 states; give a budget >= 16")
+        goal = goal_table_for(cap, ball, self.config["cyclic_reduction"])
+        forward = max(int(max_nodes) - int(goal.nodes), 1)
+        result = weighted_astar(relators, forward, cap, self.config["cyclic_reduction"],
+                                self.config["weight"], goal)
+        info = {**result.info, "algorithm": "bidirectional", "goal_nodes": int(goal.nodes),
+                "forward_nodes": int(result.nodes)}
+        return replace(result, nodes=int(result.nodes) + int(goal.nodes), info=info)
 
 
 AGENTS: dict[str, type] = {
