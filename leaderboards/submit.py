@@ -14,7 +14,8 @@ Nothing in the file is trusted except as a claim. A submission is accepted only 
 5. every record claimed solved has a certificate that the benchmark's verifier accepts from
    scratch within :data:`CHECK_SECONDS` of wall-clock time per certificate;
 6. with ``--reproduce K``, K records drawn at random re-run to the identical certificate, cost
-   and verdict (:mod:`mathgym.leaderboards.reproduce`).
+   and verdict (:mod:`mathgym.leaderboards.reproduce`). A run already on the board may be
+   submitted again with ``--reproduce K``: its row is kept and marked reproduced.
 
 Metrics are recomputed from the verified records (the file's own ``metrics`` are replaced), and
 the benchmark facts (instance count, budget unit, strata) are taken from this mathgym's
@@ -242,8 +243,10 @@ def submit(
     sub_id = canonical_submission_id(checked)
     bench_id = checked["benchmark"]["id"]
     folder = board_dir(bench_id, root)
-    for existing in folder.glob(f"*-{sub_id}.json"):
-        raise SubmissionError(f"rejected: this run is already on the board as {existing}")
+    existing = sorted(folder.glob(f"*-{sub_id}.json"))
+    if existing and not reproduce:
+        raise SubmissionError(f"rejected: this run is already on the board as {existing[0]} "
+                              "(add --reproduce K to re-run K of its records and mark it)")
     reproduced = None
     if reproduce:
         bench = get_benchmark(f"{bench_id}@{checked['benchmark']['version']}")
@@ -251,6 +254,8 @@ def submit(
             reproduced = reproduce_records(checked, bench, int(reproduce), reproduce_seed)
         except ReproductionError as err:
             raise SubmissionError(f"rejected: {err}") from None
+    if existing:  # the same run again: keep its row, record the reproduction on it
+        return _mark_reproduced(existing[0], reproduced, root)
     submitted_at = now or utc_now()
     checked["submission"] = {
         "id": sub_id,
@@ -271,6 +276,24 @@ def submit(
     for filename, text in pages.items():
         atomic_write_text(folder / filename, text)
     atomic_write_text(path, dumps(checked))
+    return path
+
+
+def _mark_reproduced(path: Path, reproduced: dict[str, Any], root: str | Path | None) -> Path:
+    """Record a reproduction on a submission already on the board; re-render the board."""
+    from mathgym.leaderboards.board import load_submissions, render_board
+
+    from mathgym.harness.results import atomic_write_text, dumps, read_results
+
+    doc = read_results(path)
+    doc["submission"]["reproduced"] = reproduced
+    bench_id = doc["benchmark"]["id"]
+    others = [d for d in load_submissions(bench_id, root)
+              if d.get("submission", {}).get("id") != doc["submission"]["id"]]
+    pages = render_board(bench_id, [*others, doc])
+    for filename, text in pages.items():
+        atomic_write_text(path.parent / filename, text)
+    atomic_write_text(path, dumps(doc))
     return path
 
 

@@ -91,3 +91,16 @@ def test_cli_submit_reproduce(greedy_run, tmp_path, capsys):
                  "--reproduce-seed", "1"]) == 0
     assert "reproduced 3" in capsys.readouterr().out
     assert main(["submit", str(path), "--root", str(tmp_path / "c"), "--reproduce", "0"]) == 2
+
+
+def test_a_row_already_on_the_board_can_be_reproduced_later(greedy_run, tmp_path):
+    root = tmp_path / "boards"
+    first = submit(_write(tmp_path, greedy_run), root=root)
+    with pytest.raises(SubmissionError, match="already on the board"):
+        submit(first, root=root)
+    again = submit(first, root=root, reproduce=2, reproduce_seed=5)
+    assert again == first
+    stored = json.loads(first.read_text())["submission"]
+    assert stored["reproduced"]["records"] == 2
+    assert len(load_submissions("ac/quick", root)) == 1
+    assert "reproduced 2" in (first.parent / "README.md").read_text()
