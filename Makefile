@@ -34,8 +34,11 @@ $(VENV)/.stamp-install: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "mathgym needs Python 3.11+"'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip $(PIPQ)
+	# The CPU wheel of torch lies on our machines' disk; install it before the package so that
+	# pyproject's range (torch>=2.4) is already met and pip does not pull a CUDA build of GBs.
+	$(PIP) install -q torch==2.13.0 $(PIPQ)
 	$(PIP) install -q -e '.[test]' $(PIPQ)
-	@$(PY) -c 'import mathgym, gymnasium, numba, ray, hypothesis' || (echo "set-up failed: see pip output above"; exit 1)
+	@$(PY) -c 'import mathgym, gymnasium, numba, ray, hypothesis, torch, stable_baselines3, sb3_contrib, tensorboard' || (echo "set-up failed: see pip output above"; exit 1)
 	touch $@
 
 demo: setup

@@ -15,7 +15,9 @@ from mathgym.envs.ac import kernels
 from mathgym.envs.ac.datasets import akbulut_kirby, miller_schupp
 from mathgym.envs.ac.moves import num_moves
 from mathgym.envs.ac.presentation import Presentation, as_presentation
+from mathgym.envs.ac.render import render_rgb
 from mathgym.envs.ac.text import render_state
+from mathgym.envs.wrappers.compat import check_render_mode
 
 REWARD_MODES = ("sparse", "length")
 DEFAULT_HORIZON = 2000  # AC-Solver's PPO default (--horizon-length)
@@ -77,20 +79,26 @@ class ACEnv(gym.Env):
     Terminated when every relator has length 1 (solved); truncated after ``horizon`` steps.
 
     ## Info
-    ``solved`` (bool), ``total_length`` (int), ``action_mask`` (bool array: moves that change
-    the state), ``steps`` (int).
+    ``solved`` and ``is_success`` (bool, the same: SB3 logs ``is_success`` as its success rate),
+    ``total_length`` (int), ``action_mask`` (bool array: moves that change the state),
+    ``steps`` (int).
+
+    ## Rendering
+    ``"ansi"``: the relators as text. ``"rgb_array"``: a uint8 ``(k * 12, cap * 12, 3)`` picture,
+    one row of cells per relator and one coloured cell per letter, a colour per generator and a
+    light shade of it for its inverse (:mod:`mathgym.envs.ac.render`).
 
     ## Arguments
     ``presentation`` (text, Presentation, relator lists or AC-Solver array),
     ``max_relator_length=36``, ``horizon=2000``, ``cyclic_reduction=False`` (AC-Solver's search
     setting; ``True`` cyclically reduces after every move as AC-Solver's ``ACEnv`` does),
-    ``reward="sparse"``, ``inversions=False``, ``render_mode=None | "ansi"``.
+    ``reward="sparse"``, ``inversions=False``, ``render_mode=None | "ansi" | "rgb_array"``.
 
     ## Version History
-    * v0: initial version.
+    * v0: initial version; ``is_success`` and ``"rgb_array"`` added for Stable-Baselines3.
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
 
     def __init__(
         self,
@@ -103,8 +111,7 @@ class ACEnv(gym.Env):
         render_mode: str | None = None,
     ) -> None:
         check_config(max_relator_length, horizon, reward)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        check_render_mode(type(self).__name__, render_mode, self.metadata["render_modes"])
         if presentation is None:
             presentation = akbulut_kirby(2)
         start = as_presentation(presentation)
@@ -143,8 +150,10 @@ class ACEnv(gym.Env):
     def _info(self, total: int | None = None) -> dict[str, Any]:
         if total is None:
             total = int(self._lengths.sum())
+        solved = total == self.k  # every relator non-empty: solved iff all have length 1
         return {
-            "solved": total == self.k,  # every relator non-empty: solved iff all have length 1
+            "solved": solved,
+            "is_success": solved,
             "total_length": total,
             "action_mask": self._mask.copy(),
             "steps": self._steps,
@@ -194,9 +203,11 @@ class ACEnv(gym.Env):
         """The current state as a :class:`Presentation`."""
         return Presentation.from_array(self._state, self.k)
 
-    def render(self) -> str | None:
+    def render(self) -> str | np.ndarray | None:
         if self.render_mode == "ansi":
             return render_state(self.state_presentation)
+        if self.render_mode == "rgb_array":
+            return render_rgb(self._state, self.k, self.cap)
         return None
 
 
@@ -231,10 +242,10 @@ class ACMillerSchuppEnv(ACEnv):
     ## Arguments
     ``n_max=7``, ``max_w_len=7`` (dataset), ``max_relator_length=36`` (AC-Solver's PPO
     setting; every presentation must fit), ``horizon=2000``, ``cyclic_reduction=False``,
-    ``reward="sparse"``, ``inversions=False``, ``render_mode=None | "ansi"``.
+    ``reward="sparse"``, ``inversions=False``, ``render_mode=None | "ansi" | "rgb_array"``.
 
     ## Version History
-    * v0: initial version.
+    * v0: initial version; ``is_success`` and ``"rgb_array"`` added for Stable-Baselines3.
     """
 
     def __init__(

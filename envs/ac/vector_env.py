@@ -10,8 +10,11 @@ Python overhead is paid once per batch. Env ``i`` behaves exactly like the singl
 Autoreset is ``SAME_STEP`` (declared in ``metadata["autoreset_mode"]``): when env ``i``
 terminates or truncates, the returned observation is already the next episode's start, and
 ``info["final_obs"][i]`` (object array, mask ``info["_final_obs"]``) holds the last
-observation, ``info["final_info"]`` its ``solved`` / ``total_length``. ``action_masks()``
-returns the ``(N, n_moves)`` bool array of moves that change each state.
+observation, ``info["final_info"]`` its ``solved`` / ``is_success`` / ``total_length``.
+``info["is_success"]`` (bool array) says which envs solved their presentation in this step.
+``action_masks()`` returns the ``(N, n_moves)`` bool array of moves that change each state.
+For Stable-Baselines3, :class:`mathgym.agents.rl.SB3VecEnv` wraps these envs as an SB3
+``VecEnv``.
 """
 
 from __future__ import annotations
@@ -163,7 +166,10 @@ class ACVectorEnv(VectorEnv):
             raise ValueError(
                 f"actions[{bad}] = {actions[bad]} is not a move id in 0..{self.n_moves - 1}"
             )
-        info: dict[str, Any] = {"total_length": self._totals.copy()}
+        info: dict[str, Any] = {
+            "total_length": self._totals.copy(),
+            "is_success": self._terminated.copy(),
+        }
         if done:
             finished = self._terminated | self._truncated
             idx = np.flatnonzero(finished)
@@ -174,8 +180,10 @@ class ACVectorEnv(VectorEnv):
             info["_final_obs"] = finished
             info["final_info"] = {
                 "solved": self._terminated.copy(),
+                "is_success": self._terminated.copy(),
                 "total_length": self._final_lengths.sum(axis=1),
                 "_solved": finished,
+                "_is_success": finished,
                 "_total_length": finished,
             }
             info["_final_info"] = finished
@@ -190,7 +198,8 @@ class ACVectorEnv(VectorEnv):
         return self._states.copy() if self.copy else self._states
 
     def _reset_info(self) -> dict[str, Any]:
-        return {"total_length": self._lengths.sum(axis=1).astype(np.int64)}
+        totals = self._lengths.sum(axis=1).astype(np.int64)
+        return {"total_length": totals, "is_success": totals == self.k}
 
     def action_masks(self) -> np.ndarray:
         """``(num_envs, n_moves)`` bool: the moves that change each env's state."""

@@ -15,6 +15,7 @@ from mathgym.envs.lean.client import LeanClient
 from mathgym.envs.lean.config import make_transport
 from mathgym.envs.lean.errors import LeanBackendError, ReplayMismatchError
 from mathgym.envs.lean.protocol import CommandResponse, ErrorResponse, ProofStepResponse
+from mathgym.envs.wrappers.compat import check_render_mode
 
 #: Longest observation the observation space describes, in characters.
 MAX_OBSERVATION_CHARS = 16384
@@ -116,7 +117,8 @@ class LeanEnv(gym.Env):
     restarted and ``info["truncation_reason"]`` says why. A Lean error (an ``{"message"}``
     error response, an error message, or a kernel ``"Error: ..."`` status) leaves the state
     unchanged with the text in ``info["error"]``; so does a tactic a replayed session did not
-    record (``info["replay_miss"] = True``).
+    record (``info["replay_miss"] = True``). ``info["is_success"]`` is True on the step that
+    completes a proof and False otherwise (SB3 logs it as its success rate).
 
     ## Arguments
     ``theorem`` (str), ``header`` (list of commands), ``backend`` (``"auto"``, ``"repl"``,
@@ -151,8 +153,7 @@ class LeanEnv(gym.Env):
         client: LeanClient | None = None,
         render_mode: str | None = None,
     ) -> None:
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"LeanEnv: render_mode must be None or 'ansi', got {render_mode!r}")
+        check_render_mode("LeanEnv", render_mode, self.metadata["render_modes"])
         if not isinstance(max_steps, int) or max_steps < 1:
             raise ValueError(f"LeanEnv: max_steps must be an int >= 1, got {max_steps!r}")
         if backtrack_keyword is not None and not re.fullmatch(r"[A-Za-z_#@!][\w!?]*",
@@ -358,6 +359,7 @@ class LeanEnv(gym.Env):
             "states": sorted(self._nodes),
             "steps": self._steps,
             "generation": self.client.generation,
+            "is_success": False,
         }
 
     def render(self) -> str | None:

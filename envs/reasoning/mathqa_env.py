@@ -9,6 +9,7 @@ from typing import Any
 import gymnasium as gym
 from gymnasium import spaces
 from mathgym.envs.reasoning.registry import DIFFICULTIES, episode_problem, module_infos
+from mathgym.envs.wrappers.compat import check_render_mode
 
 from mathgym.types import Problem
 
@@ -98,6 +99,17 @@ class MathQAEnv(gym.Env):
     ## Episode End
     Terminated after a correct answer or after ``max_attempts`` answers. Never truncated.
 
+    ## Info
+    ``is_success`` (bool, every step: the last answer was correct; SB3 logs it as its success
+    rate), ``module``, ``difficulty``, ``seed``, ``index``, ``answer_type``, ``attempt``,
+    ``max_attempts``; after an answer ``solved``, then ``feedback`` (more attempts left) or
+    ``answer`` (episode over).
+
+    ## Stable-Baselines3
+    Observations and actions are text, which SB3's policies cannot read or write: this env is for
+    language-model agents. :class:`mathgym.envs.wrappers.HashedTextFeatures` turns the question
+    into a fixed-size feature vector, but the answer stays text.
+
     ## Arguments
     ``modules`` (default: all of ``MODULES``), ``difficulty`` (1-5, default 1),
     ``problem_seed`` (default 0), ``problem_index`` (default ``None``: drawn per reset; an int
@@ -105,7 +117,7 @@ class MathQAEnv(gym.Env):
     ``render_mode`` (``None`` or ``"ansi"``).
 
     ## Version History
-    * v0: initial version.
+    * v0: initial version; ``info["is_success"]`` added for Stable-Baselines3.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 1}
@@ -133,8 +145,7 @@ class MathQAEnv(gym.Env):
             raise ValueError(
                 f"MathQAEnv: max_attempts must be an int in 1..16, got {max_attempts!r}"
             )
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"MathQAEnv: render_mode must be None or 'ansi', got {render_mode!r}")
+        check_render_mode("MathQAEnv", render_mode, self.metadata["render_modes"])
         self.difficulty = difficulty
         self.problem_seed = int(problem_seed)
         self.problem_index = None if problem_index is None else int(problem_index)
@@ -182,6 +193,7 @@ class MathQAEnv(gym.Env):
         self._done = terminated
         info = self._info()
         info["solved"] = solved
+        info["is_success"] = solved
         if not terminated:
             line = f"Attempt {self._attempts} of {self.max_attempts}: {feedback}"
             line = "".join(c if c in CHARSET else "?" for c in line)[:200]
@@ -208,4 +220,5 @@ class MathQAEnv(gym.Env):
             "answer_type": p.answer_type,
             "attempt": self._attempts,
             "max_attempts": self.max_attempts,
+            "is_success": False,
         }

@@ -12,6 +12,7 @@ from gymnasium import spaces
 from mathgym.envs.reasoning.progsynth_graph import MAX_ELEMENTS, GraphBuilder
 from mathgym.envs.reasoning.progsynth_ops import OPERATORS
 from mathgym.envs.reasoning.registry import DIFFICULTIES, episode_problem, module_infos
+from mathgym.envs.wrappers.compat import check_render_mode
 
 from mathgym.types import Problem
 
@@ -105,6 +106,12 @@ class MathProgSynthEnv(gym.Env):
     Terminated when the graph is complete (at most ``max_nodes`` nodes, guaranteed by the mask)
     or after an invalid action. Never truncated.
 
+    ## Info
+    ``is_success`` (bool, every step: the episode ended with reward 1; SB3 logs it as its success
+    rate), ``action_mask``, ``text``, ``graph``, ``elements``, ``module``, ``difficulty``,
+    ``seed``, ``index``, ``answer_type``, ``num_nodes``; at the end ``solved`` and
+    ``program_answer`` (or ``invalid_action``).
+
     ## Arguments
     ``modules`` (default ``PROGSYNTH_MODULES``), ``difficulty`` (1-5, default 1),
     ``problem_seed`` (default 0), ``problem_index`` (default ``None``: drawn per reset; an int
@@ -112,7 +119,7 @@ class MathProgSynthEnv(gym.Env):
     (default 320), ``render_mode`` (``None`` or ``"ansi"``).
 
     ## Version History
-    * v0: initial version.
+    * v0: initial version; ``info["is_success"]`` added for Stable-Baselines3.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 1}
@@ -140,8 +147,7 @@ class MathProgSynthEnv(gym.Env):
             raise ValueError(f"difficulty must be in {DIFFICULTIES}, got {difficulty}")
         if not isinstance(max_nodes, int) or not 1 <= max_nodes <= 64:
             raise ValueError(f"max_nodes must be an int in 1..64, got {max_nodes!r}")
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        check_render_mode("MathProgSynthEnv", render_mode, self.metadata["render_modes"])
         self.difficulty = difficulty
         self.problem_seed = int(problem_seed)
         self.problem_index = None if problem_index is None else int(problem_index)
@@ -177,6 +183,7 @@ class MathProgSynthEnv(gym.Env):
             self._done = True
             info = self._info()
             info["invalid_action"] = True
+            info["is_success"] = False
             return self._obs(), 0.0, True, False, info
         self.builder.apply(action)
         reward = 0.0
@@ -192,6 +199,7 @@ class MathProgSynthEnv(gym.Env):
             info_extra["solved"] = reward >= 1.0
         info = self._info()
         info.update(info_extra)
+        info["is_success"] = reward >= 1.0
         return self._obs(), reward, self._done, False, info
 
     def action_masks(self) -> np.ndarray:
@@ -234,4 +242,5 @@ class MathProgSynthEnv(gym.Env):
             "index": p.index,
             "answer_type": p.answer_type,
             "num_nodes": len(self.builder.actions),
+            "is_success": False,
         }

@@ -31,10 +31,12 @@ def _compare(vec, singles, actions_rng, n_steps):
         for i, env in enumerate(singles):
             obs, rew, term, trunc, sinfo = env.step(int(actions[i]))
             assert rew_v[i] == rew and term_v[i] == term and trunc_v[i] == trunc
+            assert info["is_success"][i] == sinfo["is_success"] == sinfo["solved"]
             if term or trunc:
                 ends += 1
                 assert info["_final_obs"][i] and np.array_equal(info["final_obs"][i], obs)
                 assert info["final_info"]["solved"][i] == sinfo["solved"]
+                assert info["final_info"]["is_success"][i] == sinfo["is_success"]
                 assert info["final_info"]["total_length"][i] == sinfo["total_length"]
                 obs, sinfo = env.reset()
             else:
