@@ -16,7 +16,11 @@ States with the same set of goals are expanded once. One unit of budget (``searc
 one expanded node. A finished state counts only when its assembled proof passes the kernel
 (if leftover work variables became dummies lacking a ``$d``, other distinct dummies are
 tried); the certificate is that proof (normal Metamath format). Only statements before the
-theorem are used (the prover enforces it); stored proofs are never read.
+theorem are used, and only those the usage rule allows (the prover enforces it: the axiom
+closure of the theorem's own set.mm proof, no ``...BAD`` or discouraged statements); stored
+proofs are never read. The cost of a found proof is at least its number of ``|-`` steps (each
+is one move on the path to it, and every state on that path was expanded), which is the
+benchmarks' ``min_cost``.
 """
 
 from __future__ import annotations
@@ -216,7 +220,7 @@ def best_first_search(
                 for final in _dummy_choices(prover, child):
                     try:
                         proof = prover.assemble_proof(final)
-                        check_proof(prover.db, prover.thm, tuple(proof))
+                        check_proof(prover.db, prover.thm, tuple(proof), prover.lib.rule)
                         break
                     except (ActionError, MetamathError) as err:
                         last_error = str(err)

@@ -16,7 +16,14 @@ agent) or env steps (an agent acting in ``mathgym/Metamath-v0``).
 Certificate: ``{"proof": "<normal or compressed Metamath proof tokens>"}`` (or, from env-acting
 agents, the list of Metamath-v0 actions, replayed only to assemble the proof). The verifier
 re-checks it with mathgym's own kernel (:mod:`mathgym.verifiers.metamath`) against the
-database at ``$MATHGYM_METAMATH_DB`` (default Debian's set.mm), ``$d`` included.
+database at ``$MATHGYM_METAMATH_DB`` (default Debian's set.mm), ``$d`` included, under the
+usage rule (:mod:`mathgym.verifiers.metamath.usage`): the proof may cite only what the
+theorem's own set.mm proof may use. Size limits: :data:`MAX_CERTIFICATE_ACTIONS` actions,
+:data:`~mathgym.verifiers.metamath.certificate.MAX_PROOF_STEPS` proof steps.
+
+Cost lower bound (:func:`min_cost`): a proof with k ``|-`` steps cost at least k units (each
+step is one env action, or one move on the search path, every state of which was expanded);
+an action list of k actions cost at least k env steps.
 """
 
 from __future__ import annotations
@@ -35,6 +42,11 @@ EASY_VERSION = 1
 TEST_VERSION = 1
 QUICK_VERSION = 1
 DEFAULT_BUDGET = 300
+#: The most env actions an action-list certificate may have (an episode of the benchmark env
+#: has at most 64); longer lists are refused before any replay.
+MAX_CERTIFICATE_ACTIONS = 1000
+#: Candidate-list length used when replaying index actions (Metamath-v0's default).
+REPLAY_CANDIDATES = 64
 
 
 def database_path() -> str:
@@ -45,18 +57,18 @@ def database_path() -> str:
 
 
 def verify_certificate(instance: Instance, certificate: Any) -> Verdict:
-    """Check the certificate proves the instance's theorem, with our kernel.
+    """Check the certificate proves the instance's theorem, with our kernel and usage rule.
 
     ``{"proof": "..."}`` is checked directly. A list of env actions (what env-acting agents
-    such as ``random`` record) is first replayed in Metamath-v0 only to *assemble* the proof
-    text, which is then checked by the kernel exactly like a submitted proof.
+    such as ``random`` record) is first replayed only to *assemble* the proof text, which is
+    then checked by the kernel exactly like a submitted proof.
     """
     from mathgym.verifiers.metamath.certificate import verify_theorem_proof
 
     if isinstance(certificate, list):
-        proof = _proof_from_actions(instance, certificate)
+        proof, why = proof_from_actions(instance, certificate)
         if proof is None:
-            return Verdict(False, "the action list does not finish the proof in Metamath-v0")
+            return Verdict(False, why)
         certificate = {"proof": proof}
     if not isinstance(certificate, dict) or not isinstance(certificate.get("proof"), str):
         return Verdict(
@@ -71,21 +83,73 @@ def verify_certificate(instance: Instance, certificate: Any) -> Verdict:
     return Verdict(ok, reason)
 
 
-def _proof_from_actions(instance: Instance, actions: list) -> str | None:
-    from mathgym.envs.metamath.env import MetamathEnv
+def proof_from_actions(instance: Instance, actions: list) -> tuple[str | None, str]:
+    """Replay Metamath-v0 actions to assemble a proof: ``(proof, "")`` or ``(None, why)``.
 
+    Same semantics as the env (an invalid action leaves the state unchanged; an index picks
+    from the candidate list of the current state), but on the prover directly: the candidate
+    list is computed only for index actions, once per state, instead of after every step as
+    the env's ``info`` does (that made 10,000 actions take about a minute).
+    """
+    from mathgym.envs.metamath.library import load_library
+    from mathgym.envs.metamath.prover import ActionError, Prover
+
+    if len(actions) > MAX_CERTIFICATE_ACTIONS:
+        return None, (
+            f"the action list has {len(actions)} actions, more than the "
+            f"{MAX_CERTIFICATE_ACTIONS} a certificate may have; submit the proof as "
+            '{"proof": "<Metamath proof tokens>"} instead'
+        )
     if not all(isinstance(a, (int, str)) and not isinstance(a, bool) for a in actions):
-        return None
-    env = MetamathEnv(theorem=instance.data["theorem"], database=database_path(),
-                      max_steps=max(1, len(actions)))
-    env.reset(seed=0)
+        return None, "every action must be an int (candidate index) or a str (text action)"
+    prover = Prover(load_library(database_path()), instance.data["theorem"])
+    state = prover.initial_state()
+    candidates: list | None = None
     for action in actions:
-        _, _, terminated, truncated, info = env.step(action)
-        if terminated:
-            return info.get("proof")
-        if truncated:
-            return None
-    return None
+        try:
+            if isinstance(action, str):
+                label, subs = prover.parse_action(action)
+            else:
+                if candidates is None:
+                    candidates = prover.candidates(state, REPLAY_CANDIDATES)
+                if not 0 <= action < len(candidates):
+                    continue
+                label, subs = candidates[action], {}
+            state = prover.apply(state, label, subs)
+        except ActionError:
+            continue
+        candidates = None
+        if state.proved:
+            try:
+                return " ".join(prover.assemble_proof(state)), ""
+            except ActionError as err:
+                return None, f"the action list finishes the proof, but {err}"
+    return None, "the action list does not finish the proof in Metamath-v0"
+
+
+def min_cost(instance: Instance, certificate: Any) -> float:
+    """The least ``search_nodes`` any agent could have spent to find ``certificate``.
+
+    An action list of k actions: k env steps. A proof: its number of ``|-`` steps (syntax
+    steps and reuses of ``Z``-saved steps not counted), since a backward prover applies one
+    move per ``|-`` step and a search expands every state on the path to its proof. 0 for a
+    malformed certificate (the verifier rejects it anyway).
+    """
+    if isinstance(certificate, list):
+        return float(len(certificate))
+    if not isinstance(certificate, dict) or not isinstance(certificate.get("proof"), str):
+        return 0.0
+    from mathgym.verifiers.metamath.certificate import (
+        MAX_PROOF_STEPS,
+        load_database,
+        proof_steps,
+        provable_steps,
+    )
+
+    proof = certificate["proof"]
+    if proof_steps(proof) > MAX_PROOF_STEPS:
+        return 0.0
+    return float(provable_steps(load_database(database_path()), instance.data["theorem"], proof))
 
 
 def _env_kwargs(instance: Instance) -> dict[str, Any]:
@@ -126,6 +190,7 @@ def _benchmark(bid: str, key: str, version: int, description: str, tags: tuple) 
         verify=verify_certificate,
         strata=("proof_steps",),
         tags=tags,
+        min_cost=min_cost,
     )
 
 
@@ -169,7 +234,7 @@ def metamath_quick() -> Benchmark:
         id=bench.id, version=bench.version, description=bench.description,
         instances=bench.instances[:10], budget_unit=bench.budget_unit, default_budget=100,
         env_id=bench.env_id, env_kwargs=bench.env_kwargs, verify=bench.verify,
-        strata=bench.strata, tags=bench.tags,
+        strata=bench.strata, tags=bench.tags, min_cost=bench.min_cost,
     )
 
 

@@ -24,15 +24,19 @@ class MetamathEnv(gym.Env):
     ## Description
     An episode is one ``$p`` theorem of a Metamath database (default: Debian's set.mm), chosen
     by label (``theorem=`` or ``reset(options={"theorem": ...})``) or sampled from a split.
-    Only statements before it in the database may be used. Each step applies a theorem (or
-    one of the theorem's own ``$e`` hypotheses) to the first open goal, GPT-f style: the
-    label's conclusion is unified with the goal and its hypotheses become new goals. Syntax
-    goals (``wff``/``class``/``setvar``) are discharged automatically by parsing.
+    A proof may use only what the theorem's own proof in the database may use (the usage
+    rule of :mod:`mathgym.verifiers.metamath.usage`): axioms and definitions in its axiom
+    closure, earlier theorems that are not discouraged, not flagged inconsistent (``...BAD``)
+    and rest on no other axioms; the candidate list and the reward both apply it. Each step
+    applies a theorem (or one of the theorem's own ``$e`` hypotheses) to the first open goal,
+    GPT-f style: the label's conclusion is unified with the goal and its hypotheses become new
+    goals. Syntax goals (``wff``/``class``/``setvar``) are discharged automatically by parsing.
 
     ## Action Space
     ``Discrete(max_candidates)``: index into ``info["candidates"]``, the labels whose
     conclusion unifies with the current goal (the theorem's hypotheses first, then by how often
-    train-split proofs use them); ``info["action_mask"]`` marks valid indices. A ``str`` action
+    train-split proofs use them); ``info["action_mask"]`` (int8) and :meth:`action_masks` (bool,
+    for SB3's ``MaskablePPO``) mark valid indices. A ``str`` action
     is also accepted: ``"label"`` or ``"label ; var := expr ; ..."`` giving expressions for
     variables that unification leaves free (otherwise they become work variables ``&W1``
     (wff), ``&C1`` (class), ``&S1`` (setvar), fixed later by unification).
@@ -44,7 +48,8 @@ class MetamathEnv(gym.Env):
     ## Rewards
     1 when the last goal closes *and* the assembled proof verifies in mathgym's Metamath
     kernel (``$d`` included); 0 otherwise. The proof is then in ``info["proof"]`` (normal
-    Metamath format, space-separated labels).
+    Metamath format, space-separated labels). ``info["is_success"]`` is in every info: True
+    exactly when the episode has just ended with an accepted proof.
 
     ## Starting State
     One goal: the theorem's conclusion.
@@ -60,7 +65,8 @@ class MetamathEnv(gym.Env):
     given), ``database`` (path), ``max_steps`` (64), ``max_candidates`` (64).
 
     ## Version History
-    * v0: initial version.
+    * v0: initial version; the usage rule (axiom closure, no ``BAD`` statements),
+      ``info["is_success"]`` in every info and :meth:`action_masks` added without a new id.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
@@ -95,6 +101,7 @@ class MetamathEnv(gym.Env):
         self.prover: Prover | None = None
         self.state: ProofState | None = None
         self._candidates: list = []
+        self._mask = np.zeros(max_candidates, dtype=np.int8)
         self._steps = 0
 
     # ------------------------------------------------------------------ gym API
@@ -129,12 +136,12 @@ class MetamathEnv(gym.Env):
             if error is None:
                 reward = 1.0
                 info_extra["proof"] = " ".join(proof)
-                info_extra["is_success"] = True
             else:
                 info_extra["error"] = error
         truncated = not terminated and self._steps >= self.max_steps
         info = self._info()
         info.update(info_extra)
+        info["is_success"] = reward == 1.0
         return self._obs(), reward, terminated, truncated, info
 
     def render(self) -> str | None:
@@ -142,12 +149,17 @@ class MetamathEnv(gym.Env):
             return f"theorem {self.prover.label}\n{self._obs()}\n"
         return None
 
+    def action_masks(self) -> np.ndarray:
+        """The current action mask as a bool array (``True``: a valid candidate index)."""
+        return self._mask.astype(bool)
+
     # ------------------------------------------------------------------ helpers
     def finish(self, state: ProofState) -> tuple[list | None, str | None]:
-        """(proof labels, None) if the kernel accepts the assembled proof, else (None, why)."""
+        """(proof labels, None) if the kernel accepts the assembled proof under the usage rule,
+        else (None, why)."""
         try:
             proof = self.prover.assemble_proof(state)
-            check_proof(self.lib.db, self.prover.thm, tuple(proof))
+            check_proof(self.lib.db, self.prover.thm, tuple(proof), self.lib.rule)
         except (ActionError, MetamathError) as err:
             return None, f"assembled proof rejected: {err}"
         return proof, None
@@ -174,10 +186,12 @@ class MetamathEnv(gym.Env):
         self._candidates = self.prover.candidates(self.state, self.max_candidates)
         mask = np.zeros(self.max_candidates, dtype=np.int8)
         mask[: len(self._candidates)] = 1
+        self._mask = mask
         return {
             "theorem": self.prover.label,
             "candidates": list(self._candidates),
             "action_mask": mask,
             "goals": len(self.state.goals),
             "steps": self._steps,
+            "is_success": False,
         }

@@ -10,6 +10,11 @@ Splits: a ``$p`` label goes to ``train`` / ``valid`` / ``test`` by the first 8 h
 machines, processes and set.mm versions (a theorem keeps its split as long as it keeps its
 label). The ``easy`` set: theorems whose own proof applies at most 3 ``|-`` steps (assertions
 or hypotheses; syntax steps not counted), the first :data:`EASY_SIZE` by label hash.
+
+The library also holds the database's
+:class:`~mathgym.verifiers.metamath.usage.UsageRule` (axiom closures of every theorem; flagged
+and discouraged statements), computed from the stored proofs before they are dropped, so the
+env applies exactly the rule the verifier applies.
 """
 
 from __future__ import annotations
@@ -28,11 +33,12 @@ from mathgym.verifiers.metamath.database import (
     MetamathError,
     parse,
 )
+from mathgym.verifiers.metamath.usage import UsageRule
 
 SPLITS = ("train", "valid", "test", "easy")
 EASY_MAX_STEPS = 3
 EASY_SIZE = 200
-_CACHE_VERSION = 5
+_CACHE_VERSION = 6  # 6: the usage rule (axiom closures) is part of the library
 _LIBRARIES: dict = {}
 
 
@@ -53,6 +59,7 @@ class Library:
     def __init__(self, path: str) -> None:
         self.path = path
         self.db = parse(path, keep_comments=True)
+        self.rule = UsageRule(self.db)
         self.grammar = Grammar(self.db)
         g = self.grammar
         db = self.db

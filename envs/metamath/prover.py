@@ -104,6 +104,7 @@ class Prover:
                 self.var_floats[g.float_var[f]] = f
         self.mandatory_floats = {f for f in self.thm.hyps if db.labels[f].kind == "$f"}
         self.goal_tree = lib.concl[label]
+        self.allowed = lib.rule.allowed_bits(label)  # the |- axioms a proof of it may rest on
         self._pool_cache: dict = {}
 
     # ------------------------------------------------------------------ states
@@ -188,9 +189,7 @@ class Prover:
             return f"{label!r} comes at or after {self.label!r}; only earlier statements count"
         if label not in self.lib.concl:
             return f"{label!r} is a syntax axiom; syntax goals are discharged automatically"
-        if label in self.lib.discouraged:
-            return f"{label!r} is marked '(New usage is discouraged.)' in the database"
-        return None
+        return self.lib.rule.why_not(self.thm, obj, self.allowed)
 
     def apply(self, state: ProofState, label: str, subs: dict | None = None) -> ProofState:
         """The state after applying ``label`` to the first goal; raises :class:`ActionError`."""
@@ -339,7 +338,7 @@ class Prover:
         return out if scan is not None else out[:limit]
 
     def _pool(self, goal: tuple) -> list:
-        """Earlier, non-discouraged labels whose conclusion's top two levels fit ``goal``.
+        """Labels the usage rule allows whose conclusion's top two levels fit ``goal``.
 
         Sorted by train-split usage (descending), then database order.
         """
@@ -367,11 +366,10 @@ class Prover:
                         fits(h, w) for h, w in zip(heads, kids, strict=True)
                     ):
                         labs.extend(group)
-            idx = self.thm.index
             labels = lib.db.labels
-            labs = [
-                lab for lab in labs if labels[lab].index < idx and lab not in lib.discouraged
-            ]
+            allows = lib.rule.allows
+            thm, allowed = self.thm, self.allowed
+            labs = [lab for lab in labs if allows(thm, labels[lab], allowed)]
             labs.sort(key=lambda lab: (-lib.usage.get(lab, 0), labels[lab].index))
             pool = self._pool_cache[key] = labs
         return pool

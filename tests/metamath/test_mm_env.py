@@ -101,7 +101,7 @@ def test_work_variables_are_shown_and_later_fixed(lib) -> None:
         ("a1i", "ax-mp ; zz := ph", "no variable 'zz'"),
         ("a1i", "ax-mp ; ph", "var := expr"),
         ("pm4.64", 63, "not a valid candidate"),
-        ("hbn1", "ax-5", "$d"),  # x occurs in -. A. x ph
+        ("hbn1w", "ax-5", "$d"),  # x occurs in -. A. x ph (ax-5 is in hbn1w's closure)
     ],
 )
 def test_invalid_actions_leave_state_unchanged(lib, theorem, action, needle) -> None:

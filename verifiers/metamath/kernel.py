@@ -8,7 +8,13 @@ conclusion. Errors raise :class:`ProofError` naming the theorem, the step and th
 
 Compressed proofs (``( labels ) LETTERS``): ``A``-``T`` end a number, ``U``-``Y`` are leading
 base-5 digits, ``Z`` saves the top of the stack for reuse, ``?`` is an unknown step. A proof
-with ``?`` is *incomplete* (:class:`IncompleteProof`), not wrong.
+with ``?`` is *incomplete* (:class:`IncompleteProof`), not wrong. As strict as the C
+``metamath`` program: a ``Z`` must follow a step that applies an ``$a``/``$p`` (or another
+``Z``); after a hypothesis or a saved-step reference it "declares a local label" and is refused.
+
+With a :class:`~mathgym.verifiers.metamath.usage.UsageRule`, every statement the proof cites
+must also be one the rule allows for the theorem (its own proof's axiom closure, no flagged or
+discouraged statements); see :mod:`.usage`.
 """
 
 from __future__ import annotations
@@ -55,8 +61,8 @@ def _vars_of(expr: bytes, variables: set) -> set:
     return {c for c in memoryview(expr).cast("H") if c in variables}
 
 
-def _resolve(db: Database, thm: Assertion, label: str, step: int):
-    """The object a proof step label refers to, if usable in ``thm``'s proof."""
+def _resolve(db: Database, thm: Assertion, label: str, step: int, rule=None, allowed: int = 0):
+    """The object a proof step label refers to, if usable in ``thm``'s proof (and ``rule``)."""
     obj = db.labels.get(label)
     if obj is None:
         raise ProofError(thm.label, step, f"unknown label {label!r}")
@@ -66,17 +72,26 @@ def _resolve(db: Database, thm: Assertion, label: str, step: int):
         return obj.expr
     if obj.index >= thm.index:
         raise ProofError(thm.label, step, f"{label!r} is not an earlier assertion")
+    if rule is not None:
+        why = rule.why_not(thm, obj, allowed)
+        if why:
+            raise ProofError(thm.label, step, why)
     return obj
 
 
-def check_proof(db: Database, thm: Assertion, proof: tuple | None = None) -> None:
+def check_proof(
+    db: Database, thm: Assertion, proof: tuple | None = None, rule=None
+) -> None:
     """Verify ``proof`` (tokens; default the theorem's own) proves ``thm``.
 
-    Raises :class:`ProofError` if it is wrong and :class:`IncompleteProof` if it has ``?``.
+    With ``rule`` (a :class:`~mathgym.verifiers.metamath.usage.UsageRule` of ``db``), every
+    cited statement must also be allowed by it for ``thm``. Raises :class:`ProofError` if the
+    proof is wrong and :class:`IncompleteProof` if it has ``?``.
     """
     if proof is None:
         proof = thm.proof
     label = thm.label
+    allowed = rule.allowed_bits(label) if rule is not None else 0
     variables = db.variables
     frame_dv = thm.frame_dv
     if proof and proof[0] == "(":
@@ -90,7 +105,7 @@ def check_proof(db: Database, thm: Assertion, proof: tuple | None = None) -> Non
         for lab in proof[1:close]:
             if lab in thm.hyps:
                 raise ProofError(label, 0, f"mandatory hypothesis {lab!r} listed in '( )'")
-            table.append(_resolve(db, thm, lab, 0))
+            table.append(_resolve(db, thm, lab, 0, rule, allowed))
         letters = "".join(proof[close + 1 :])
         chunks = _CHUNK.findall(letters)
         if sum(map(len, chunks)) != len(letters):
@@ -114,16 +129,25 @@ def check_proof(db: Database, thm: Assertion, proof: tuple | None = None) -> Non
             idx = cache.get(lab)
             if idx is None:
                 idx = cache[lab] = len(table)
-                table.append(_resolve(db, thm, lab, k + 1))
+                table.append(_resolve(db, thm, lab, k + 1, rule, allowed))
             steps.append(idx)
     stack: list = []
     push = stack.append
     step = 0
+    last_applied = False  # did the last non-Z step apply an $a/$p? (only those may be saved)
     for idx in steps:
         step += 1
         if idx < 0:  # Z: save the top of the stack as a new table entry
             if not stack:
-                raise ProofError(label, step, "'Z' with an empty stack")
+                raise ProofError(label, step, "'Z' before any proof step")
+            if not last_applied:
+                raise ProofError(
+                    label,
+                    step,
+                    f"the 'Z' after step {step - 1} declares a local label for a hypothesis or "
+                    "saved-step reference; only $a/$p steps may be saved (as in the C "
+                    "metamath program)",
+                )
             table.append(stack[-1])
             continue
         if idx == 0:
@@ -133,8 +157,10 @@ def check_proof(db: Database, thm: Assertion, proof: tuple | None = None) -> Non
         except IndexError:
             raise ProofError(label, step, f"step number {idx} is out of range") from None
         if obj.__class__ is bytes:
+            last_applied = False
             push(obj)
             continue
+        last_applied = True
         nh = obj.nhyps
         if nh:
             if len(stack) < nh:
