@@ -124,24 +124,35 @@ def _parse(text: str, spec: dict) -> Any:
     return parse(text, spec["variables"])
 
 
-def _unwrap(value: Any) -> Any:
-    """``(v)``/``{v}`` -> v; ``x = v`` -> v (assignment form of a single value)."""
+def _unwrap(value: Any, spec: dict | None = None) -> Any:
+    """``(v)``/``{v}`` -> v; ``x = v`` -> v (assignment form of a single value). When the
+    spec declares variables, the left-hand side must be one of them (``y = 3`` does not
+    answer "solve for x")."""
     from mathgym.verifiers.math.grammar import Items, Relation
 
     while True:
         if isinstance(value, Items) and value.bracket in "({" and len(value.items) == 1:
             value = value.items[0]
         elif isinstance(value, Relation) and value.lhs.is_Symbol:
+            _check_variable(value.lhs, spec)
             value = value.rhs
         else:
             return value
+
+
+def _check_variable(symbol: Any, spec: dict | None) -> None:
+    names = (spec or {}).get("variables") or []
+    if names and symbol.name not in names:
+        raise WrongType(
+            f"{symbol.name} is not a variable of this problem; expected {', '.join(names)}"
+        )
 
 
 def _describe(value: Any) -> str:
     from mathgym.verifiers.math.grammar import Items, Relation, Truth
 
     if isinstance(value, Items):
-        return "a list"
+        return _WRITTEN[value.bracket]
     if isinstance(value, Relation):
         return "an equation"
     if isinstance(value, Truth):
@@ -152,15 +163,16 @@ def _describe(value: Any) -> str:
     return "a number"
 
 
-def _number(value: Any, kind: str) -> Any:
+def _number(value: Any, kind: str, spec: dict | None = None) -> Any:
     """A Rational, or a real constant sympy did not reduce (``sqrt(8)/sqrt(2) + sqrt(3)``).
 
-    Constants are kept symbolic and decided in ``_numbers_equal``; for integers a constant
-    that is numerically not an integer is ``wrong_type`` at once.
+    Constants are kept symbolic and decided exactly in ``_numbers_equal``; for integers a
+    constant that is numerically far from every integer is ``wrong_type`` at once (numerics
+    may refute; a constant *near* an integer is never accepted on that ground).
     """
     from sympy import Expr
 
-    v = _unwrap(value)
+    v = _unwrap(value, spec)
     expected = {"integer": "an integer", "rational": "a rational number",
                 "decimal": "a number"}[kind]
     if not isinstance(v, Expr) or v.free_symbols:
@@ -170,15 +182,13 @@ def _number(value: Any, kind: str) -> Any:
             raise WrongType("expected an integer")
         return v
     approx = _real_value(v)
-    if kind == "decimal":
-        return approx
     if kind == "integer" and abs(approx - round(approx)) > _CLOSE * max(1, abs(approx)):
         raise WrongType("expected an integer")
     return v
 
 
-#: Relative distance below which a constant counts as numerically equal to a rational
-#: (then equality is decided symbolically).
+#: Relative distance above which a constant is numerically *refuted* as equal to a rational
+#: (below it, equality is decided exactly or the answer is undecided).
 _CLOSE = 2**-200
 
 
@@ -217,7 +227,7 @@ def _expression(value: Any) -> Any:
 def _boolean(value: Any) -> bool:
     from mathgym.verifiers.math.grammar import Truth
 
-    v = _unwrap(value)
+    v = _unwrap(value, None)
     if not isinstance(v, Truth):
         raise WrongType("expected True or False")
     return v.value
@@ -262,23 +272,25 @@ def base_n_value(text: str, base: int) -> int:
     return sign * int(s, base)
 
 
-def _split_items(text: str) -> list[str]:
-    """Items of a bracketed or bare comma list, for element types outside the grammar."""
+def _split_items(text: str) -> tuple[str, list[str]]:
+    """(bracket, items) of a bracketed or bare comma list, for element types outside the
+    grammar; ``bracket`` is ``"["``, ``"("``, ``"{"``, ``"\\{"`` or ``""``."""
     s = text.strip()
     pairs = {"[": "]", "(": ")", "{": "}"}
+    bracket = ""
     if s.startswith("\\{") and s.endswith("\\}"):
-        s = s[2:-2]
+        s, bracket = s[2:-2], "\\{"
     elif s[:1] in pairs and s.endswith(pairs[s[0]]):
-        s = s[1:-1]
+        s, bracket = s[1:-1], s[0]
     s = s.strip()
     if not s:
-        return []
+        return bracket, []
     parts = [p.strip() for p in s.split(",")]
     if len(parts) > MAX_ITEMS:
         from mathgym.verifiers.math.tokens import LimitError
 
         raise LimitError(f"more than {MAX_ITEMS} items")
-    return parts
+    return bracket, parts
 
 
 def _scalar(text_or_value: Any, kind: str, spec: dict, parsed: bool) -> Any:
@@ -287,7 +299,7 @@ def _scalar(text_or_value: Any, kind: str, spec: dict, parsed: bool) -> Any:
         return base_n_value(text_or_value, spec["base"])
     value = text_or_value if parsed else _parse(text_or_value, spec)
     if kind in ("integer", "rational", "decimal"):
-        return _number(value, kind)
+        return _number(value, kind, spec)
     if kind == "expression":
         return _expression(value)
     if kind == "boolean":
@@ -295,18 +307,65 @@ def _scalar(text_or_value: Any, kind: str, spec: dict, parsed: bool) -> Any:
     raise AssertionError(kind)
 
 
-def _container(text: str, spec: dict) -> list:
+#: Brackets an answer of each container type may use (``""``: a bare comma list). A set is
+#: never a list or a tuple/interval, an ordered list never a set.
+CONTAINER_BRACKETS: dict[str, tuple[str, ...]] = {
+    "list": ("[", "(", ""),
+    "unordered_list": ("[", "{", "\\{", ""),
+    "set": ("{", "\\{", ""),
+}
+_WRITTEN = {"[": "a list [...]", "(": "a tuple (...)", "{": "a set {...}", "\\{": "a set {...}",
+            "": "a bare list"}
+_EXPECTED = {"list": "an ordered list like [1, 2]", "unordered_list": "a list like [1, 2]",
+             "set": "a set like {1, 2}"}
+
+
+def _check_bracket(bracket: str, answer_type: str) -> None:
+    if bracket not in CONTAINER_BRACKETS[answer_type]:
+        raise WrongType(f"expected {_EXPECTED[answer_type]}, got {_WRITTEN[bracket]}")
+
+
+def _check_joined_items(items: list, joiners: frozenset, answer_type: str, spec: dict) -> None:
+    """Items joined by words, and items written as ``x = v``, where the type allows them:
+    ``or`` only between alternatives (a set), never ``x = 1 and x = 2``; every assignment to
+    one declared variable."""
+    from mathgym.verifiers.math.grammar import Relation
+
+    if "or" in joiners and answer_type != "set":
+        raise WrongType("items of a list are joined by commas or 'and', not 'or'")
+    relations = [item for item in items if isinstance(item, Relation)]
+    if not relations:
+        return
+    if answer_type == "set" and "and" in joiners:
+        raise WrongType("alternative values are joined by 'or' or commas, not 'and'")
+    if len(relations) != len(items):
+        raise WrongType("write every item as a value, or every item as var = value")
+    names = {rel.lhs for rel in relations}
+    if len(names) != 1 or not relations[0].lhs.is_Symbol:
+        raise WrongType("every item must assign the same variable, like x = 1 or x = 2")
+    _check_variable(relations[0].lhs, spec)
+
+
+def _container(text: str, spec: dict, answer_type: str) -> list:
     from mathgym.verifiers.math.grammar import Items
 
     kind = spec["element_type"]
     if kind == "base_n":
-        return [base_n_value(p, spec["base"]) for p in _split_items(text)]
+        bracket, parts = _split_items(text)
+        _check_bracket(bracket, answer_type)
+        return [base_n_value(p, spec["base"]) for p in parts]
     value = _parse(text, spec)
-    items = list(value.items) if isinstance(value, Items) else [value]
-    if len(items) == 1 and isinstance(items[0], Items):
-        items = list(items[0].items)  # [[1, 2]] or ([1, 2])
+    if isinstance(value, Items):
+        _check_bracket(value.bracket, answer_type)
+        items, joiners = list(value.items), value.joiners
+    else:
+        items, joiners = [value], frozenset()
+    _check_joined_items(items, joiners, answer_type, spec)
     out = []
     for k, item in enumerate(items):
+        if isinstance(item, Items):
+            raise WrongType(f"item {k + 1}: expected a value, got {_WRITTEN[item.bracket]} "
+                            "(nested lists and sets are not elements)")
         try:
             out.append(_scalar(item, kind, spec, parsed=True))
         except WrongType as e:
@@ -315,13 +374,22 @@ def _container(text: str, spec: dict) -> list:
 
 
 def _assignments(value: Any, order: list) -> dict:
-    """``{symbol: value}`` from ``x = 3, y = -1`` or bare values in ``order``."""
+    """``{symbol: value}`` from ``x = 3, y = -1`` (also ``x = 3 and y = -1``) or bare values
+    ``(3, -1)`` in ``order``. A solution is one conjunction: ``x = 3 or y = -1`` is refused,
+    and so are sets ``{3, -1}`` and lists ``[3, -1]`` of values (they are other types)."""
     from mathgym.verifiers.math.grammar import Items, Relation
     from sympy import Expr
 
-    items = list(value.items) if isinstance(value, Items) else [value]
-    if len(items) == 1 and isinstance(items[0], Items):
-        items = list(items[0].items)
+    if isinstance(value, Items):
+        if value.bracket not in ("", "("):
+            raise WrongType(f"expected a solution like x = 3, y = -1, got "
+                            f"{_WRITTEN[value.bracket]}")
+        if "or" in value.joiners:
+            raise WrongType("a solution gives every variable a value: join the assignments "
+                            "with commas or 'and', not 'or'")
+        items = list(value.items)
+    else:
+        items = [value]
     if all(isinstance(i, Relation) for i in items):
         out: dict = {}
         for rel in items:
@@ -354,7 +422,7 @@ def _equation(value: Any) -> tuple:
 def _value(text: str, answer_type: str, spec: dict, reference: Any = None) -> Any:
     """Canonical value of ``text`` for ``answer_type`` (``reference`` given for answers)."""
     if answer_type in CONTAINER_TYPES:
-        return _container(text, spec)
+        return _container(text, spec, answer_type)
     if answer_type == "equation":
         return _equation(_parse(text, spec))
     if answer_type == "solution":
@@ -394,7 +462,8 @@ def _tolerance(text: str) -> Any:
 
 
 def _numbers_equal(a: Any, b: Any) -> bool:
-    """Exact equality of two numbers, at least one a constant like ``sqrt(8)/sqrt(2)``."""
+    """Exact equality of two numbers, at least one a constant like ``sqrt(8)/sqrt(2)``:
+    refuted numerically when far apart, else decided exactly (or Undecided)."""
     from mathgym.verifiers.math.equivalence import expressions_equal
 
     if abs(_real_value(a) - _real_value(b)) > _CLOSE * max(1, abs(_real_value(b))):
@@ -402,20 +471,72 @@ def _numbers_equal(a: Any, b: Any) -> bool:
     return expressions_equal(a, b)
 
 
+def _within_tolerance(a: Any, b: Any, tol: Any) -> bool:
+    """``|a - b| <= tol`` decided exactly: rationals directly; a constant by a rigorous
+    interval enclosure of ``a - b`` (outward rounding), or exact equality at the boundary;
+    raises Undecided when the enclosure straddles the boundary and equality is not proved."""
+    from fractions import Fraction
+
+    from mathgym.verifiers.math.equivalence import Undecided, expressions_equal
+    from mathgym.verifiers.math.numeric import Unevaluable, enclose
+
+    if a.is_Rational and b.is_Rational:
+        return abs(a - b) <= tol
+    if tol == 0:
+        return _numbers_equal(a, b)
+    t = Fraction(int(tol.p), int(tol.q))
+    try:
+        lo, hi = enclose(a - b, 800)
+    except Unevaluable:
+        raise Undecided("the answer could not be bounded exactly") from None
+    if -t <= lo and hi <= t:
+        return True
+    if hi < -t or lo > t:
+        return False
+    for edge in (b + tol, b - tol):
+        try:
+            if expressions_equal(a, edge):
+                return True
+        except Undecided:
+            pass
+    raise Undecided("the answer is too close to the tolerance boundary to decide")
+
+
 def _scalars_equal(a: Any, b: Any, kind: str, spec: dict) -> bool:
+    """Element equality by type: True proved, False refuted; raises Undecided."""
     if kind in ("boolean", "base_n"):
         return a == b
     if kind in ("integer", "rational"):
         return a == b if (a.is_Rational and b.is_Rational) else _numbers_equal(a, b)
     if kind == "decimal":
-        return abs(a - b) <= _tolerance(spec["tolerance"])
+        return _within_tolerance(a, b, _tolerance(spec["tolerance"]))
     from mathgym.verifiers.math.equivalence import expressions_equal
 
     return expressions_equal(a, b)
 
 
+def _all_equal(pairs: list, kind: str, spec: dict) -> bool:
+    """Every pair equal: False as soon as one is refuted; Undecided if none is refuted but
+    one is undecided."""
+    from mathgym.verifiers.math.equivalence import Undecided
+
+    undecided: Undecided | None = None
+    for a, b in pairs:
+        try:
+            if not _scalars_equal(a, b, kind, spec):
+                return False
+        except Undecided as e:
+            undecided = e
+    if undecided is not None:
+        raise undecided
+    return True
+
+
 def _match_all(answer: list, reference: list, kind: str, spec: dict) -> bool:
-    """A perfect matching answer<->reference under element equality (Kuhn's algorithm)."""
+    """A perfect matching answer<->reference under proved element equality (Kuhn's
+    algorithm). When none exists but some pair was undecided, raises Undecided."""
+    from mathgym.verifiers.math.equivalence import Undecided
+
     if len(answer) != len(reference):
         return False
     if kind in ("boolean", "base_n") or (
@@ -424,10 +545,15 @@ def _match_all(answer: list, reference: list, kind: str, spec: dict) -> bool:
         return sorted(answer, key=_sort_key) == sorted(reference, key=_sort_key)
     owner: list[int | None] = [None] * len(reference)
     cache: dict = {}
+    undecided: list[Undecided] = []
 
     def eq(i: int, j: int) -> bool:
         if (i, j) not in cache:
-            cache[i, j] = _scalars_equal(answer[i], reference[j], kind, spec)
+            try:
+                cache[i, j] = _scalars_equal(answer[i], reference[j], kind, spec)
+            except Undecided as e:
+                undecided.append(e)
+                cache[i, j] = False
         return cache[i, j]
 
     def augment(i: int, seen: set) -> bool:
@@ -439,7 +565,11 @@ def _match_all(answer: list, reference: list, kind: str, spec: dict) -> bool:
                     return True
         return False
 
-    return all(augment(i, set()) for i in range(len(answer)))
+    if all(augment(i, set()) for i in range(len(answer))):
+        return True
+    if undecided:
+        raise undecided[0]
+    return False
 
 
 def _sort_key(v: Any) -> Any:
@@ -449,6 +579,7 @@ def _sort_key(v: Any) -> Any:
 
 
 def _dedupe(values: list, kind: str, spec: dict) -> list:
+    """Distinct values; an undecided equality between two of them propagates Undecided."""
     if kind in ("boolean", "base_n") or (
         kind in ("integer", "rational") and all(v.is_Rational for v in values)
     ):
@@ -466,9 +597,8 @@ def _compare(answer: Any, reference: Any, answer_type: str, spec: dict) -> bool:
     if answer_type == "list":
         if len(answer) != len(reference):
             raise Incorrect("wrong number of items")
-        kind = spec["element_type"]
-        return all(_scalars_equal(a, b, kind, spec) for a, b in zip(answer, reference,
-                                                                     strict=True))
+        return _all_equal(list(zip(answer, reference, strict=True)), spec["element_type"],
+                          spec)
     if answer_type == "unordered_list":
         if len(answer) != len(reference):
             raise Incorrect("wrong number of items")
@@ -485,15 +615,13 @@ def _compare(answer: Any, reference: Any, answer_type: str, spec: dict) -> bool:
 
         return equations_equal(*answer, *reference)
     if answer_type == "solution":
-        from mathgym.verifiers.math.equivalence import expressions_equal
-
         for sym in reference:
             if sym not in answer:
                 raise Incorrect(f"missing a value for {sym.name}")
         for sym in answer:
             if sym not in reference:
                 raise Incorrect(f"unexpected variable {sym.name}")
-        return all(expressions_equal(answer[s], reference[s]) for s in reference)
+        return _all_equal([(answer[s], reference[s]) for s in reference], "expression", spec)
     raise AssertionError(answer_type)
 
 
@@ -516,6 +644,7 @@ def check_local(answer_text: str, reference: str, answer_type: str,
     Raises ValueError only for a malformed *problem* (unknown type, bad spec); every problem
     with the *answer* becomes a zero-score Verdict with a short critique.
     """
+    from mathgym.verifiers.math.equivalence import Undecided
     from mathgym.verifiers.math.tokens import LimitError, ParseError
 
     spec = validate_problem(reference, answer_type, spec)
@@ -547,6 +676,8 @@ def check_local(answer_text: str, reference: str, answer_type: str,
         return fail("wrong_type", str(e))
     except Incorrect as e:
         return fail("incorrect", str(e))
+    except Undecided as e:
+        return fail("undecided", f"undecided: {e}; give the answer in exact simplified form")
     except (MemoryError, RecursionError):
         return fail("limit", "answer too large: needs too much memory or recursion")
     except Exception as e:  # noqa: BLE001 - a sympy corner case must not kill the worker

@@ -1,21 +1,28 @@
-"""Mathematical equality of parsed answers: exact for numbers, proof-first for expressions.
+"""Mathematical equality of parsed answers, decided exactly: numerics may refute, never accept.
 
-Expressions ``a`` and ``b`` are equal when ``d = a - b`` is zero:
+Every function here returns True only with a proof (exact arithmetic or an exact symbolic
+rewrite), False when the values are shown to differ, and raises :class:`Undecided` when
+neither is established within the limits (the answer then scores 0 with code
+``undecided``). For ``d = a - b``:
 
 1. ``d`` is structurally 0 after sympy's automatic canonicalisation (``-30 + 54*a`` vs
    ``54*a - 30``): equal.
-2. ``d`` is a rational function with rational coefficients (the common case: polynomials):
-   evaluate ``d`` *exactly* at seeded random rational points -- any nonzero value proves
-   inequality at once; otherwise ``cancel(d) == 0`` decides exactly.
-3. Anything else (radicals, pi, exp, log, trig): evaluate ``a`` and ``b`` at seeded random
-   points with ``numeric.evaluate`` (~120 digits, magnitude-guarded) -- a relative
-   difference above 1e-40 proves inequality, and an answer that cannot be evaluated at any
-   point is refused; otherwise ``simplify(d) == 0`` proves equality; if simplify cannot
-   decide, agreement at all (at least 3) evaluable points is the fallback.
+2. ``d`` is a rational function with rational coefficients (polynomials, fractions): its
+   value at 6 seeded rational points is computed *exactly*; a nonzero value proves
+   inequality; otherwise ``cancel(together(d)) == 0`` decides exactly (the canonical form of
+   a rational function). The points only ever refute, so no probabilistic bound is involved
+   in accepting: the failure probability of acceptance is 0, whatever the degree.
+3. Anything else (radicals, pi, exp, log, trig, Abs): ``a`` and ``b`` are evaluated at seeded
+   points (400 bits); a relative difference above 2^-133 refutes. Then, for an algebraic
+   constant ``d`` (rationals, radicals, i), a minimal polynomial other than ``X`` refutes;
+   ``simplify(d) == 0`` (an exact rewrite) proves equality. Otherwise a high-precision
+   evaluation (precision sized by the expressions' own numbers, at most 100,000 bits) may
+   still refute; if it does not, the comparison is :class:`Undecided` -- agreement at points,
+   however precise, is never accepted (``7 + 10^-40*sqrt(2)`` is not 7, ``1/3 + pi/10^50`` is
+   not 1/3).
 
-There is no tolerance on answer values anywhere: 101 is not 100. The points are a pure
-function of the symbol names (``random.Random`` with a fixed integer seed), hence identical
-in every process and under every ``PYTHONHASHSEED``.
+The points are a pure function of the symbol names (``random.Random`` with a fixed integer
+seed), hence identical in every process and under every ``PYTHONHASHSEED``.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from sympy import (
     Mul,
     Pow,
     Rational,
+    S,
     Symbol,
     cancel,
     exp,
@@ -122,27 +130,87 @@ def _resolution_bits(e: Expr, points: list[dict]) -> int:
     return bits
 
 
-def _fallback_agree(a: Expr, b: Expr, symbols: list[Symbol]) -> bool:
-    """The fallback when simplify cannot decide: agreement at seeded points at a precision
-    that resolves any perturbation made of the expressions' own numbers; refused when that
-    precision would exceed FALLBACK_MAX_BITS."""
+class Undecided(ValueError):
+    """Equality could not be decided exactly within the limits; the message says why."""
+
+
+def _refuted_precisely(a: Expr, b: Expr, symbols: list[Symbol]) -> bool:
+    """A refutation at a precision that resolves any perturbation made of the expressions'
+    own numbers: True when ``a`` and ``b`` differ at a seeded point. Never a proof of
+    equality (the caller raises Undecided when this is False)."""
     points = _wide_points(symbols, 3 if symbols else 1)
     need = _resolution_bits(a, points) + _resolution_bits(b, points) + 256
     if need > FALLBACK_MAX_BITS:
         return False
-    agree, valid = _numeric_agree(a, b, points, bits=need + 256, rel_bits=need)
-    return agree and valid == len(points)
+    agree, _ = _numeric_agree(a, b, points, bits=need + 256, rel_bits=need)
+    return not agree
+
+
+#: Largest degree bound (product of the root indices) for which a minimal polynomial is
+#: computed to refute an algebraic difference.
+MAX_MINPOLY_DEGREE = 64
+
+
+def is_algebraic_constant(e: Expr) -> bool:
+    """True for a constant built from rationals and i by +, * and rational powers."""
+    from sympy.core.numbers import ImaginaryUnit
+
+    for node in preorder_traversal(e):
+        if node.is_Rational or isinstance(node, (Add, Mul, ImaginaryUnit)):
+            continue
+        if isinstance(node, Pow) and node.exp.is_Rational:
+            continue
+        return False
+    return True
+
+
+def _degree_bound(e: Expr) -> int:
+    bound = 1
+    for node in set(preorder_traversal(e)):
+        if isinstance(node, Pow) and node.exp.is_Rational and node.exp.q > 1:
+            bound *= int(node.exp.q)
+        elif node is S.ImaginaryUnit:
+            bound *= 2
+    return bound
+
+
+def _algebraic_nonzero(d: Expr) -> bool:
+    """True when the minimal polynomial of the algebraic constant ``d`` is not ``X`` (so
+    ``d != 0``). sympy picks the factor numerically, so this is used only to refute: a wrong
+    pick could only turn a true equality into a rejection, never accept."""
+    from sympy import Dummy, minimal_polynomial
+
+    if _degree_bound(d) > MAX_MINPOLY_DEGREE:
+        return False
+    x = Dummy("x")
+    try:
+        return minimal_polynomial(d, x) != x
+    except (NotImplementedError, ValueError, TypeError, ArithmeticError, RecursionError):
+        return False
+
+
+def _proved_zero(d: Expr) -> bool:
+    """``d == 0`` by an exact rewrite (expansion, then sympy's simplify)."""
+    from sympy import expand
+
+    try:
+        if expand(d) == 0:
+            return True
+        return simplify(d) == 0
+    except (ValueError, TypeError, ArithmeticError, RecursionError, NotImplementedError):
+        return False
 
 
 def expressions_equal(a: Expr, b: Expr) -> bool:
-    """Mathematical equality of two expressions (see the module docstring)."""
+    """Mathematical equality of two expressions, exactly (see the module docstring);
+    raises :class:`Undecided`."""
     if a == b:
         return True
     d = a - b
     if d == 0:
         return True
     symbols = _sorted_symbols(a, b)
-    if is_rational_function(d):
+    if is_rational_function(d) and (symbols or d.is_Rational):
         if not symbols:
             return False  # an exact rational that is not 0
         for point in _points(symbols, N_POINTS):
@@ -151,14 +219,17 @@ def expressions_equal(a: Expr, b: Expr) -> bool:
                 return False
         return cancel(together(d)) == 0
     agree, valid = _numeric_agree(a, b, _wide_points(symbols, N_POINTS if symbols else 1))
-    if not agree or valid == 0:
-        return False  # a difference was seen, or the answer cannot be evaluated anywhere
-    try:
-        if simplify(d) == 0:
-            return True
-    except (ValueError, TypeError, ArithmeticError, RecursionError):
-        pass
-    return _fallback_agree(a, b, symbols)
+    if not agree:
+        return False
+    if valid == 0:
+        raise Undecided("the answer cannot be evaluated at any test point")
+    if not symbols and is_algebraic_constant(d) and _algebraic_nonzero(d):
+        return False
+    if _proved_zero(d):
+        return True
+    if _refuted_precisely(a, b, symbols):
+        return False
+    raise Undecided("equality with the reference could not be decided exactly")
 
 
 def _numerator(f: Expr) -> Expr:
@@ -174,8 +245,9 @@ def _exact_ratio(fa: Expr, fb: Expr, symbols: list[Symbol]) -> Expr | None:
     return None
 
 
-def _numeric_ratios_constant(fa: Expr, fb: Expr, symbols: list[Symbol]) -> tuple[bool, int]:
-    """(fa/fb agrees at every seeded generic point, number of points where it was defined)."""
+def _numeric_ratios_constant(fa: Expr, fb: Expr, symbols: list[Symbol]) -> bool:
+    """False when fa/fb is seen to vary (or to vanish) at seeded generic points: a
+    refutation; True proves nothing."""
     ratios = []
     for point in _wide_points(symbols, N_POINTS):
         try:
@@ -186,55 +258,40 @@ def _numeric_ratios_constant(fa: Expr, fb: Expr, symbols: list[Symbol]) -> tuple
             continue
         ratios.append(va / vb)
     if any(not is_close(r, ratios[0], NUMERIC_REL_BITS) for r in ratios[1:]):
-        return False, len(ratios)
-    return bool(ratios) and ratios[0] != 0, len(ratios)
+        return False
+    return not ratios or ratios[0] != 0
 
 
-def _fallback_ratio_constant(fa: Expr, fb: Expr, symbols: list[Symbol]) -> bool:
-    """fa/fb constant at seeded points at the fallback's resolving precision."""
-    if not symbols:
-        return False
-    points = _wide_points(symbols, 3)
-    need = _resolution_bits(fa, points) + _resolution_bits(fb, points) + 256
-    if need > FALLBACK_MAX_BITS:
-        return False
-    ratios = []
-    for point in points:
-        try:
-            va, vb = evaluate(fa, point, need + 256), evaluate(fb, point, need + 256)
-        except Unevaluable:
-            return False
-        if vb == 0:
-            return False
-        ratios.append(va / vb)
-    return ratios[0] != 0 and all(is_close(r, ratios[0], need) for r in ratios[1:])
+def _has_denominator(f: Expr) -> bool:
+    return not fraction(together(f))[1].is_number
 
 
 def equations_equal(lhs_a: Expr, rhs_a: Expr, lhs_b: Expr, rhs_b: Expr) -> bool:
-    """Same solution set: ``fa = la - ra`` and ``fb = lb - rb`` are proportional, or (for
-    polynomials) their square-free parts are proportional (same zero set over C)."""
+    """Same solution set: ``fa = la - ra`` and ``fb = lb - rb`` are proportional by a nonzero
+    constant (proved exactly), or (for polynomials) their square-free parts are proportional
+    (same zero set over C). Raises :class:`Undecided`."""
     fa = lhs_a - rhs_a
     fb = lhs_b - rhs_b
     if fa == 0 or fb == 0:
         return fa == fb
     symbols = _sorted_symbols(fa, fb)
     if not (is_rational_function(fa) and is_rational_function(fb)):
-        # Proportional by a constant: numerically first (cheap), then proved or sampled.
-        constant, valid = _numeric_ratios_constant(fa, fb, symbols)
-        if not constant:
+        if not _numeric_ratios_constant(fa, fb, symbols):
             return False
         try:
             ratio = simplify(fa / fb)
-            if ratio.is_number and ratio != 0:
+            if ratio.is_number and ratio != 0 and not ratio.has(zoo, nan, oo, -oo):
                 return True
         except (ValueError, TypeError, ArithmeticError, RecursionError):
             pass
-        return _fallback_ratio_constant(fa, fb, symbols)
+        raise Undecided("equivalence of the equations could not be decided exactly")
     if not symbols:
         return True  # two nonzero constants: neither equation has a solution
     c = _exact_ratio(fa, fb, symbols)
     if c is not None and c != 0 and expressions_equal(fa, c * fb):
         return True
+    if _has_denominator(fa) or _has_denominator(fb):
+        return False  # poles exclude solutions: only proportional equations are the same
     try:
         pa = Poly(_numerator(fa), *symbols).sqf_part()
         pb = Poly(_numerator(fb), *symbols).sqf_part()

@@ -4,6 +4,7 @@ Whichever of the two markers *starts* last wins, so ``<answer>\\boxed{5}</answer
 ``\\boxed`` content is brace-balanced (``\\{`` and ``\\}`` do not count); an unclosed
 ``<answer>`` runs to the end of the text. Math-mode wrappers (``$...$``, ``\\(...\\)``,
 ``\\[...\\]``) and a trailing full stop are stripped from the result.
+Every step is linear in the length of the completion (tested on 1 MB inputs).
 """
 
 from __future__ import annotations
@@ -68,23 +69,46 @@ def _last_answer_tag(text: str) -> tuple[int, str | None]:
     return start, text[body:] if end < 0 else text[body:end]
 
 
+#: Most wrapper layers (``$..$``, ``\\(..\\)``, a trailing full stop, ...) peeled off an answer.
+MAX_WRAPPER_LAYERS = 64
 _WRAPPERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
 
 
 def strip_wrappers(answer: str) -> str:
-    """Remove surrounding whitespace, math-mode delimiters and one trailing full stop."""
-    s = answer.strip()
+    """Remove surrounding whitespace, math-mode delimiters and one trailing full stop.
+
+    Works on two indices into ``answer`` and slices once at the end, and peels at most
+    ``MAX_WRAPPER_LAYERS`` layers, so it is linear in the input even for a megabyte of ``$``
+    (slicing on every peeled layer was quadratic). Deeper wrapping is left in place, where the
+    grammar refuses it.
+    """
+    s = answer
+    i, j = 0, len(s)
+
+    def skip_space() -> None:
+        nonlocal i, j
+        while i < j and s[i].isspace():
+            i += 1
+        while j > i and s[j - 1].isspace():
+            j -= 1
+
+    skip_space()
     changed = True
-    while changed:
+    layers = 0
+    while changed and layers < MAX_WRAPPER_LAYERS:
         changed = False
+        layers += 1
         for left, right in _WRAPPERS:
-            if len(s) >= len(left) + len(right) and s.startswith(left) and s.endswith(right):
-                s = s[len(left) : len(s) - len(right)].strip()
+            if j - i >= len(left) + len(right) and s.startswith(left, i) and \
+                    s.endswith(right, i, j):
+                i, j = i + len(left), j - len(right)
+                skip_space()
                 changed = True
-        if s.endswith(".") and not s.endswith(".."):
-            s = s[:-1].rstrip()
+        if j > i and s[j - 1] == "." and not (j - i >= 2 and s[j - 2] == "."):
+            j -= 1
+            skip_space()
             changed = True
-    return s
+    return s[i:j]
 
 
 def extract_answer(text: str) -> str:

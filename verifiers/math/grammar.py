@@ -81,10 +81,17 @@ class Relation:
 
 @dataclass(frozen=True)
 class Items:
-    """A comma-separated sequence; ``bracket`` is ``""``, ``"("``, ``"["`` or ``"{"``."""
+    """A comma-separated sequence; ``bracket`` is ``""``, ``"("``, ``"["``, ``"{"`` or
+    ``"\\{"`` (written ``\\{ \\}`` or ``\\lbrace``, or ``\\emptyset``: always a set, while a
+    one-item plain ``{3}`` may be a TeX group).
+
+    ``joiners`` holds the separator words used between the items (``"and"``, ``"or"``), so
+    the comparison can tell ``x = 1 or x = 2`` (alternatives) from ``x = 1 and y = 2``.
+    """
 
     items: tuple
     bracket: str
+    joiners: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,10 @@ _UNARY_FUNCS = {"exp": exp, "log": log, "ln": log, "sin": sin, "cos": cos, "tan"
 FUNCTION_NAMES = frozenset({*_UNARY_FUNCS, "sqrt", "abs", "Abs", "factorial"})
 _BOOLEANS = {"true": True, "false": False, "yes": True, "no": False}
 _CLOSER = {"(": ")", "[": "]", "{": "}"}
+
+
+def _bracket(open_tok: Token) -> str:
+    return "\\{" if open_tok.text == "{" and open_tok.latex else open_tok.text
 
 
 def _bits(n: int) -> int:
@@ -340,20 +351,24 @@ class Parser:
     def parse(self) -> Any:
         if not self.toks:
             raise ParseError("empty answer")
-        parts = self.items()
+        parts, joiners = self.items()
         t = self.peek()
         if t is not None:
             raise ParseError(f"unexpected {t.text!r} at position {t.pos}")
-        return parts[0] if len(parts) == 1 else Items(tuple(parts), "")
+        return parts[0] if len(parts) == 1 else Items(tuple(parts), "", joiners)
 
-    def items(self) -> list[Any]:
+    def items(self) -> tuple[list[Any], frozenset]:
+        """The items and the separator words (``and``/``or``) used between them."""
         parts = [self.relation()]
+        joiners: set[str] = set()
         while self.peek_op(",;"):
-            self.i += 1
+            word = self.take().word
+            if word:
+                joiners.add(word)
             parts.append(self.relation())
             if len(parts) > MAX_ITEMS:
                 raise LimitError(f"more than {MAX_ITEMS} items")
-        return parts
+        return parts, frozenset(joiners)
 
     def relation(self) -> Any:
         lhs = self.sum()
@@ -470,13 +485,13 @@ class Parser:
             self.leave()
             if open_tok.text == "(":
                 raise ParseError(f"empty parentheses at position {open_tok.pos}")
-            return Items((), open_tok.text)
-        parts = self.items()
+            return Items((), _bracket(open_tok))
+        parts, joiners = self.items()
         self.expect(closer)
         self.leave()
         if open_tok.text == "(" and len(parts) == 1:
             return parts[0]
-        return Items(tuple(parts), open_tok.text)
+        return Items(tuple(parts), _bracket(open_tok), joiners)
 
     def latex_arg(self, what: str, whole_number: bool = False) -> Expr:
         """One argument of \\frac or \\sqrt: a {group}, a (group), one digit or one letter."""
@@ -516,7 +531,7 @@ class Parser:
         if word in ("pi", "E") or (word == "e"):
             return pi if word == "pi" else E
         if word == "EmptySet":
-            return Items((), "{")
+            return Items((), "\\{")
         if word.lower() in _BOOLEANS:
             return Truth(_BOOLEANS[word.lower()])
         if len(word) == 1:
@@ -532,7 +547,7 @@ class Parser:
         if self.peek_op("("):
             self.i += 1
             self.enter()
-            args = self.items()
+            args, _ = self.items()
             self.expect(")")
             self.leave()
             return apply_function(t.text, args, t.pos)

@@ -178,3 +178,86 @@ def is_close(a, b, rel_bits: int) -> bool:
     values are *not* close (an absolute floor would accept sin(x)/10^50 for 0)."""
     with _CTX.workprec(rel_bits + 64):
         return abs(a - b) <= _CTX.ldexp(max(abs(a), abs(b)), -rel_bits)
+
+
+# -- rigorous enclosures (decimal answers) ---------------------------------------------------
+
+_IV = mpmath.iv
+
+
+def _iv_eval(e: Expr):
+    """Interval (mpmath ``iv``, outward rounding) containing the real constant ``e``."""
+    if e.is_Rational:
+        return _IV.mpf(e.p) / e.q
+    if isinstance(e, Pi):
+        return _IV.pi
+    if isinstance(e, Exp1):
+        return _IV.e
+    if isinstance(e, Add):
+        total = _IV.mpf(0)
+        for arg in e.args:
+            total += _iv_eval(arg)
+        return total
+    if isinstance(e, Mul):
+        product = _IV.mpf(1)
+        for arg in e.args:
+            product *= _iv_eval(arg)
+        return product
+    if isinstance(e, Pow):
+        b = _iv_eval(e.base)
+        if e.exp.is_Integer:
+            n = int(e.exp)
+            if n < 0 and b.a <= 0 <= b.b:
+                raise Unevaluable("division by an interval containing 0")
+            return b**n
+        if not b.a > 0:
+            raise Unevaluable("non-integer power of a base not known to be positive")
+        w = _iv_eval(e.exp) * _IV.log(b)
+        if w.b > MAX_EXP_ARG:
+            raise TooLarge("power too large")
+        return _IV.exp(w)
+    if isinstance(e, exp):
+        w = _iv_eval(e.args[0])
+        if w.b > MAX_EXP_ARG:
+            raise TooLarge("exponential argument too large")
+        return _IV.exp(w)
+    if isinstance(e, log):
+        a = _iv_eval(e.args[0])
+        if not a.a > 0:
+            raise Unevaluable("log of an argument not known to be positive")
+        return _IV.log(a)
+    if isinstance(e, (sin, cos, tan)):
+        a = _iv_eval(e.args[0])
+        if max(abs(a.a), abs(a.b)) > MAX_TRIG_ARG:
+            raise TooLarge("trigonometric argument too large")
+        fn = {sin: _IV.sin, cos: _IV.cos, tan: _IV.tan}[type(e)]
+        return fn(a)
+    if isinstance(e, Abs):
+        return abs(_iv_eval(e.args[0]))
+    raise Unevaluable(f"cannot enclose {type(e).__name__}")
+
+
+def enclose(e: Expr, bits: int = PRECISION_BITS) -> tuple:
+    """Exact rational bounds ``(lo, hi)`` (``fractions.Fraction``) with lo <= e <= hi, from
+    interval arithmetic with outward rounding: a *proof* of where the real constant ``e``
+    lies, not an estimate. Raises Unevaluable for complex values, symbols, poles, or an
+    unbounded enclosure."""
+    from fractions import Fraction
+
+    from mpmath import libmp
+
+    saved = _IV.prec
+    try:
+        _IV.prec = bits  # the worker is single-threaded; restored below
+        value = _iv_eval(e)
+        lo, hi = value._mpi_
+    except (ZeroDivisionError, OverflowError, ValueError, ArithmeticError) as err:
+        if isinstance(err, Unevaluable):
+            raise
+        raise Unevaluable(str(err)) from None
+    finally:
+        _IV.prec = saved
+    if lo in (libmp.finf, libmp.fninf, libmp.fnan) or hi in (libmp.finf, libmp.fninf,
+                                                             libmp.fnan):
+        raise Unevaluable("unbounded enclosure")
+    return Fraction(*libmp.to_rational(lo)), Fraction(*libmp.to_rational(hi))

@@ -3,7 +3,9 @@
 Accepted (see docs/verifier.md for the full table):
 
 * ASCII digits, letters, ``+ - * / ^ ! = ( ) [ ] { } , ;``, ``**`` (same as ``^``), spaces;
-  the words ``and``/``or`` separate items like a comma (``x = 1 or x = -1``);
+  the words ``and``/``or`` separate items like a comma (``x = 1 or x = -1``); the token keeps
+  the word (``Token.word``) so the comparison can refuse ``or`` where the type means "and"
+  (a solution) and ``and`` where it means "or" (alternative roots);
 * number literals ``12``, ``0.25``, ``.5``, ``1e-3`` (scientific: exact, 1/1000), and LaTeX
   thousands groups ``1{,}000``. A plain comma always separates items: ``1,000`` is two items;
 * LaTeX: ``\\frac \\dfrac \\tfrac`` (also ``\\frac12``), ``\\sqrt{}``/``\\sqrt[n]{}``,
@@ -49,6 +51,7 @@ class Token:
     text: str
     pos: int
     latex: bool = False  # NAME written as a LaTeX command (\sin) / NUM split from \frac12
+    word: str = ""  # for a separator written as a word: "and" or "or"
 
 
 OPERATORS = frozenset("+-*/^!=()[]{},;")
@@ -90,10 +93,10 @@ class _Tokenizer:
         self.text = text
         self.out: list[Token] = []
 
-    def emit(self, kind: str, text: str, pos: int, latex: bool = False) -> None:
+    def emit(self, kind: str, text: str, pos: int, latex: bool = False, word: str = "") -> None:
         if len(self.out) >= MAX_TOKENS:
             raise LimitError(f"answer has more than {MAX_TOKENS} tokens")
-        self.out.append(Token(kind, text, pos, latex))
+        self.out.append(Token(kind, text, pos, latex, word))
 
     def run(self, start: int, end: int, depth: int) -> None:
         if depth > MAX_DEPTH:
@@ -113,7 +116,7 @@ class _Tokenizer:
                     j += 1
                 word = s[i:j]
                 if word in ("and", "or"):
-                    self.emit("OP", ",", i)
+                    self.emit("OP", ",", i, word=word)
                 else:
                     self.emit("NAME", word, i)
                 i = j
@@ -220,7 +223,7 @@ class _Tokenizer:
         if s[j] in _LATEX_SPACING:
             return j + 1
         if s[j] in "{}":
-            self.emit("OP", s[j], i)
+            self.emit("OP", s[j], i, latex=True)  # \{ is a set brace, never a TeX group
             return j + 1
         if not (s[j].isascii() and s[j].isalpha()):
             raise ParseError(f"unsupported LaTeX command {s[i:j + 1]!r} at position {i}")
@@ -236,7 +239,7 @@ class _Tokenizer:
         elif name == "div":
             self.emit("OP", "/", i)
         elif name in ("lbrace", "rbrace"):
-            self.emit("OP", "{" if name == "lbrace" else "}", i)
+            self.emit("OP", "{" if name == "lbrace" else "}", i, latex=True)
         elif name in _LATEX_DROP:
             if name in ("left", "right") and j < end and s[j] == ".":
                 j += 1  # \left. and \right. are invisible delimiters

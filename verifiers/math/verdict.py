@@ -12,6 +12,7 @@ CODES: tuple[str, ...] = (
     "correct",  # equal under the answer type's rule
     "incorrect",  # well-formed answer of the right type, different value
     "wrong_type",  # e.g. a fraction where an integer is expected; feedback says what
+    "undecided",  # equality could not be decided exactly within the limits (never accepted)
     "parse_error",  # not in the grammar; feedback names the problem and its position
     "limit",  # over a resource limit (length, digits, exponent, nesting)
     "empty",  # nothing to check
