@@ -73,6 +73,7 @@ def linear_1d(rng: random.Random, difficulty: int) -> Draft:
         question=f"Solve {lhs} = {rhs} for {var}.",
         answer=num_text(x0),
         answer_type="rational" if difficulty >= 4 else "integer",
+        spec={"variables": [var]},  # "y = 3" does not answer "solve for x"
         data={
             "variable": var,
             "lhs": [a, b],
@@ -108,6 +109,7 @@ def linear_1d_composed(rng: random.Random, difficulty: int) -> Draft:
         question=" ".join(sentences) + f" Solve {lhs} = {rhs} for {var}.",
         answer=num_text(x0),
         answer_type="integer",
+        spec={"variables": [var]},
         data={"variable": var, "lhs": [name, b], "rhs": [c, d], "bindings": steps},
     )
 

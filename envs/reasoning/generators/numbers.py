@@ -126,7 +126,8 @@ def is_factor(rng: random.Random, difficulty: int) -> Draft:
     "multiplicity)",
 )
 def list_prime_factors(rng: random.Random, difficulty: int) -> Draft:
-    """The distinct prime factors of a number, in increasing order."""
+    """The distinct prime factors of a number. The question asks for no order, so the answer
+    is an ``unordered_list`` (the reference lists them increasing; any order scores 1)."""
     m = (100, 1000, 10**4, 10**6, 10**8)[difficulty - 1]
     count = (2, 3, 3, 4, 5)[difficulty - 1]
     primes = list(sympy.primerange(2, 100))
@@ -140,7 +141,7 @@ def list_prime_factors(rng: random.Random, difficulty: int) -> Draft:
     return Draft(
         question=f"List the prime factors of {n}.",
         answer="[" + ", ".join(map(str, factors)) + "]",
-        answer_type="list",
+        answer_type="unordered_list",
         spec={"element_type": "integer"},
         data={"n": n, "elements": [_num(n)]},
     )
