@@ -25,6 +25,8 @@ class LeanReplayAgent(Agent):
 
     name = "lean-replay"
     version = "1"
+    #: Replays recorded (known) proofs: results are marked oracle (mathgym.harness.views).
+    privileged = True
 
     def __init__(self, *, transcripts: str | None = None) -> None:
         super().__init__(**({"transcripts": str(transcripts)} if transcripts else {}))

@@ -5,7 +5,8 @@ is used; the first solved seed wins) or a JSON object ``{"certificates": {instan
 certificate}}``. Instances without a certificate are reported unsolved. The cost of a replayed
 certificate is its length when it is a list (for AC: the number of moves, i.e. env steps), else 0.
 The harness verifies every replayed certificate like any other, so replay is also how a
-certificate found elsewhere enters a results file and a leaderboard.
+certificate found elsewhere enters a results file and a leaderboard. It replays known solutions,
+so it is ``privileged``: its results are marked ``agent.oracle`` and boards list them unranked.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class ReplayAgent(Agent):
 
     name = "replay"
     version = "1"
+    #: Replays known certificates: results are marked oracle (mathgym.harness.views).
+    privileged = True
 
     def __init__(self, *, path: str) -> None:
         super().__init__(path=str(path))

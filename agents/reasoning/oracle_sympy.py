@@ -1,10 +1,11 @@
 """``oracle-sympy``: solves MathQA problems from their structured facts with sympy.
 
-It never reads the reference answer: it regenerates the problem from the instance's
-``(module, difficulty, seed, index)``, takes ``Problem.data`` (coefficients, operands, chains
-of composed sub-problems) and computes the answer with sympy, printed in the verifier's
-grammar. A solve rate below 100% therefore means a bug somewhere in generator, oracle, verifier
-or harness: it is the end-to-end check of the pipeline.
+It never reads the reference answer, but it regenerates the problem from the instance's
+``(module, difficulty, seed, index)``, which agents are not shown, so it is ``privileged``
+(results mark it ``agent.oracle``; boards list it unranked). It takes ``Problem.data``
+(coefficients, operands, chains of composed sub-problems) and computes the answer with sympy,
+printed in the verifier's grammar. A solve rate below 100% therefore means a bug somewhere in
+generator, oracle, verifier or harness: it is the end-to-end check of the pipeline.
 """
 
 from __future__ import annotations
@@ -251,6 +252,8 @@ class OracleSympyAgent(Agent):
 
     name = "oracle-sympy"
     version = "1"
+    #: Reads the generator coordinates of the full instance: results are marked oracle.
+    privileged = True
 
     def __init__(self) -> None:
         super().__init__()

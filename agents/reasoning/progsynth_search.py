@@ -2,14 +2,17 @@
 
 Iterative deepening over the number of nodes: every complete, type-correct program of 1, 2,
 ... ``max_depth`` nodes is enumerated in action order (the same mask as the env) and scored
-exactly as the env scores it (value printed in the verifier's grammar, ``score == 1``). Cost
-is counted in env steps as if each candidate were replayed as its own episode. Deterministic;
-the seed is unused.
+by the env: a candidate whose value (printed in the verifier's grammar) is new is played as
+an episode of the instance's env, whose reward says whether it is right; a candidate with a
+value already played gets that value's reward. The agent sees only the instance view (question,
+formal elements, answer type), never the answer. Cost is counted in env steps as if each
+candidate were replayed as its own episode. Deterministic; the seed is unused.
 """
 
 from __future__ import annotations
 
 from mathgym.harness.agent import Agent, Attempt
+from mathgym.types import Problem
 
 
 class _Budget(Exception):
@@ -32,15 +35,14 @@ class ProgSynthSearchAgent(Agent):
         return benchmark.env_id == "mathgym/MathProgSynth-v0"
 
     def attempt(self, benchmark, instance, budget: float, seed: int) -> Attempt:
-        from mathgym.envs.reasoning.benchmarks import instance_problem
         from mathgym.envs.reasoning.progsynth_graph import GraphBuilder
-        from mathgym.verifiers.math import score
 
-        problem = instance_problem(instance)
+        problem = _task_problem(instance)
         limit = min(self.max_depth, int(instance.data.get("max_nodes", self.max_depth)))
         spent = [0.0]
         tried = [0]
         scored: dict[str, bool] = {}
+        env = benchmark.make_env(instance)
 
         def reward(builder: GraphBuilder) -> bool:
             cost = len(builder.actions)
@@ -52,7 +54,7 @@ class ProgSynthSearchAgent(Agent):
             if text is None:
                 return False
             if text not in scored:
-                scored[text] = score(text, problem) >= 1.0
+                scored[text] = _played(env, builder.actions)
             return scored[text]
 
         def dfs(builder: GraphBuilder) -> list[int] | None:
@@ -78,7 +80,28 @@ class ProgSynthSearchAgent(Agent):
                                                            "depth": len(found)})
         except _Budget:
             pass
+        finally:
+            env.close()
         return Attempt(False, None, spent[0], {"programs": tried[0]})
+
+
+def _task_problem(instance) -> Problem:
+    """The problem as the task gives it (no answer): what GraphBuilder needs to enumerate."""
+    d = instance.data
+    return Problem(module=d["module"], difficulty=d["difficulty"], seed=0, index=0,
+                   question=d["question"], answer="", answer_type=d["answer_type"],
+                   spec=d.get("spec", {}), data={"elements": d["elements"]})
+
+
+def _played(env, actions: list[int]) -> bool:
+    """Play ``actions`` as one episode of ``env``; whether it ends with reward 1."""
+    env.reset()
+    reward, terminated = 0.0, False
+    for a in actions:
+        _, reward, terminated, _, _ = env.step(a)
+        if terminated:
+            break
+    return bool(terminated and reward >= 1.0)
 
 
 AGENTS: dict[str, type] = {ProgSynthSearchAgent.name: ProgSynthSearchAgent}

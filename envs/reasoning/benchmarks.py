@@ -9,9 +9,16 @@
   action must be allowed by the type mask), evaluating it and scoring its value.
 - ``reasoning/mathqa-quick`` and ``reasoning/progsynth-quick`` (tag ``quick``): small subsets
   the demo runs.
+- Sealed splits (``SEALED_BENCHMARKS``): ``reasoning/mathqa-l1-sealed`` ... ``-l5-sealed`` and
+  ``reasoning/progsynth-l1-sealed`` (``-l3``, ``-l5``): the same modules, counts and
+  difficulties drawn from a secret seed (:mod:`mathgym.harness.sealed`), so nobody can
+  regenerate them from public code; ``mathgym eval --sealed-secret FILE`` runs them.
 
 Instance data holds the question text and a SHA-256 of the reference answer, so the content
-hash changes whenever a generator's output does.
+hash changes whenever a generator's output does. Agents see only :data:`MATHQA_PUBLIC_KEYS`
+(:data:`PROGSYNTH_PUBLIC_KEYS`): the task, never the answer hash or the generator coordinates
+``(seed, index)`` that determine the answer. ``min_cost``: a claimed MathQA answer costs at
+least 1 sample; a program of k actions at least k env steps (it took k steps to build).
 """
 
 from __future__ import annotations
@@ -27,22 +34,33 @@ BENCHMARK_SEED = 20250
 #: Problems per module in ``mathqa-l*`` and ``progsynth-l1``.
 MATHQA_PER_MODULE = 50
 PROGSYNTH_PER_MODULE = 20
+#: Versions of the benchmarks (bump on any change of instances, caps or verifier).
+MATHQA_VERSION = 1
+PROGSYNTH_VERSION = 1
+
+#: Instance data keys agents see: the task (question, answer type and its spec, module and
+#: difficulty), not ``answer_sha256`` nor the generator's ``seed`` and ``index``.
+MATHQA_PUBLIC_KEYS: tuple[str, ...] = ("module", "difficulty", "question", "answer_type", "spec")
+#: ProgSynth adds the node cap; its views also get the question's formal ``elements``
+#: (:func:`program_elements`), the typed pieces a program is built from.
+PROGSYNTH_PUBLIC_KEYS: tuple[str, ...] = (*MATHQA_PUBLIC_KEYS, "max_nodes")
 
 
-def _instances(modules: Sequence[str], difficulty: int, per_module: int) -> list[Instance]:
+def _instances(modules: Sequence[str], difficulty: int, per_module: int,
+               seed: int = BENCHMARK_SEED) -> list[Instance]:
     from mathgym.envs.reasoning import generate
 
     out = []
     for module in modules:
         for index in range(per_module):
-            p = generate(module, difficulty, BENCHMARK_SEED, index)
+            p = generate(module, difficulty, seed, index)
             out.append(
                 Instance(
                     id=f"{module}/{index:03d}",
                     data={
                         "module": module,
                         "difficulty": difficulty,
-                        "seed": BENCHMARK_SEED,
+                        "seed": seed,
                         "index": index,
                         "question": p.question,
                         "answer_type": p.answer_type,
@@ -113,20 +131,41 @@ def verify_program(instance: Instance, certificate: Any) -> Verdict:
     return Verdict(True) if s >= 1.0 else Verdict(False, f"graph value {text!r} scores {s}")
 
 
-def mathqa_benchmark(difficulty: int, *, quick: bool = False) -> Benchmark:
+def answer_min_cost(instance: Instance, certificate: Any) -> float:
+    """MathQA: any claimed answer was submitted at least once (1 sample)."""
+    return 1.0
+
+
+def program_elements(instance: Instance) -> dict[str, Any]:
+    """The formal question elements of a ProgSynth instance (public: they are the question)."""
+    return {"elements": instance_problem(instance).data["elements"]}
+
+
+def program_min_cost(instance: Instance, certificate: Any) -> float:
+    """ProgSynth: a program of k actions took at least k env steps to build."""
+    return float(len(certificate)) if isinstance(certificate, list) else 0.0
+
+
+def mathqa_benchmark(difficulty: int, *, quick: bool = False,
+                     sealed_seed: int | None = None) -> Benchmark:
+    """MathQA at ``difficulty``; ``sealed_seed`` draws the sealed split from that seed."""
     from mathgym.envs.reasoning import MODULES
 
     per_module = 2 if quick else MATHQA_PER_MODULE
     name = "mathqa-quick" if quick else f"mathqa-l{difficulty}"
+    if sealed_seed is not None:
+        name += "-sealed"
+    seed = BENCHMARK_SEED if sealed_seed is None else sealed_seed
+    where = "a secret seed" if sealed_seed is not None else f"seed {BENCHMARK_SEED}"
     return Benchmark(
         id=f"reasoning/{name}",
-        version=1,
+        version=MATHQA_VERSION,
         description=(
             f"All {len(MODULES)} reasoning modules, {per_module} problems each at difficulty "
-            f"{difficulty} (seed {BENCHMARK_SEED}). Certificate: the answer text, which must "
+            f"{difficulty} ({where}). Certificate: the answer text, which must "
             "score 1 with mathgym.verifiers.math. Budget: samples (answers submitted)."
         ),
-        instances=_instances(MODULES, difficulty, per_module),
+        instances=_instances(MODULES, difficulty, per_module, seed),
         budget_unit="samples",
         default_budget=1,
         env_id="mathgym/MathQA-v0",
@@ -134,22 +173,28 @@ def mathqa_benchmark(difficulty: int, *, quick: bool = False) -> Benchmark:
         verify=verify_answer,
         strata=("category", "module"),
         tags=("quick",) if quick else (),
+        public_keys=MATHQA_PUBLIC_KEYS,
+        min_cost=answer_min_cost,
     )
 
 
 def progsynth_benchmark(difficulty: int = 1, *, quick: bool = False,
-                        max_nodes: int = 10) -> Benchmark:
+                        max_nodes: int = 10, sealed_seed: int | None = None) -> Benchmark:
+    """ProgSynth at ``difficulty``; ``sealed_seed`` draws the sealed split from that seed."""
     from mathgym.envs.reasoning.progsynth_env import PROGSYNTH_MODULES
 
     per_module = 1 if quick else PROGSYNTH_PER_MODULE
     name = "progsynth-quick" if quick else f"progsynth-l{difficulty}"
+    if sealed_seed is not None:
+        name += "-sealed"
+    seed = BENCHMARK_SEED if sealed_seed is None else sealed_seed
     instances = [
         Instance(i.id, {**i.data, "max_nodes": max_nodes}, i.strata)
-        for i in _instances(PROGSYNTH_MODULES, difficulty, per_module)
+        for i in _instances(PROGSYNTH_MODULES, difficulty, per_module, seed)
     ]
     return Benchmark(
         id=f"reasoning/{name}",
-        version=1,
+        version=PROGSYNTH_VERSION,
         description=(
             f"{len(PROGSYNTH_MODULES)} program-synthesis modules, {per_module} problems each at "
             f"difficulty {difficulty}, graphs of at most {max_nodes} nodes. Certificate: the "
@@ -164,11 +209,22 @@ def progsynth_benchmark(difficulty: int = 1, *, quick: bool = False,
         verify=verify_program,
         strata=("category", "module"),
         tags=("quick",) if quick else (),
+        public_keys=PROGSYNTH_PUBLIC_KEYS,
+        public_data=program_elements,
+        min_cost=program_min_cost,
     )
 
 
 def _level(d: int) -> Callable[[], Benchmark]:
     return lambda: mathqa_benchmark(d)
+
+
+def _sealed_mathqa(d: int) -> Callable[[int], Benchmark]:
+    return lambda seed: mathqa_benchmark(d, sealed_seed=seed)
+
+
+def _sealed_progsynth(d: int) -> Callable[[int], Benchmark]:
+    return lambda seed: progsynth_benchmark(d, sealed_seed=seed)
 
 
 BENCHMARKS: dict[str, Callable[[], Benchmark]] = {
@@ -178,4 +234,10 @@ BENCHMARKS: dict[str, Callable[[], Benchmark]] = {
     "reasoning/progsynth-l3": lambda: progsynth_benchmark(3),
     "reasoning/progsynth-l5": lambda: progsynth_benchmark(5),
     "reasoning/progsynth-quick": lambda: progsynth_benchmark(1, quick=True),
+}
+
+#: Sealed splits: id -> factory of the secret-derived seed (see mathgym.harness.sealed).
+SEALED_BENCHMARKS: dict[str, Callable[[int], Benchmark]] = {
+    **{f"reasoning/mathqa-l{d}-sealed": _sealed_mathqa(d) for d in range(1, 6)},
+    **{f"reasoning/progsynth-l{d}-sealed": _sealed_progsynth(d) for d in (1, 3, 5)},
 }

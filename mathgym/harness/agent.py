@@ -15,8 +15,16 @@ trained models all fit::
 
 ``attempt`` must be deterministic given ``(instance, budget, seed, config)``, must not spend
 more than ``budget`` units of ``benchmark.budget_unit``, and reports what it spent in
-``Attempt.cost``. The certificate format is the benchmark's (AC: list of move ids); the harness
-verifies every claimed solution with ``benchmark.verify`` before it counts.
+``Attempt.cost`` (a finite number >= 0; anything else is recorded as an error).
+
+Agents see the task, not the answer: the harness passes a
+:class:`~mathgym.harness.views.BenchmarkView` and instance views holding only the benchmark's
+public data (``benchmark.make_env(instance)`` still works). An agent that needs the answers or
+known certificates (an oracle, a replay) sets the class attribute ``privileged = True``: it
+gets the full benchmark and instances, and its results are marked ``agent.oracle: true``.
+
+The certificate format is the benchmark's (AC: list of move ids); the harness verifies every
+claimed solution with ``benchmark.verify`` on the full instance before it counts.
 """
 
 from __future__ import annotations
@@ -71,6 +79,8 @@ class Agent:
 
     name: ClassVar[str] = ""
     version: ClassVar[str] = "0"
+    #: ``True``: needs full instances (answers, known paths); its results are marked oracle.
+    privileged: ClassVar[bool] = False
 
     def __init__(self, **config: Any) -> None:
         self._config = dict(config)
@@ -96,9 +106,13 @@ class Agent:
 
 
 def agent_summary(agent: Any) -> dict[str, Any]:
-    """JSON-ready ``{"name", "version", "config"}`` of an agent, as stored in results files."""
-    return {
+    """JSON-ready ``{"name", "version", "config"}`` of an agent, as stored in results files,
+    plus ``"oracle": True`` for a privileged agent (boards keep such rows out of the ranking)."""
+    summary = {
         "name": str(agent.name),
         "version": str(agent.version),
         "config": dict(agent.config),
     }
+    if getattr(agent, "privileged", False) is True:
+        summary["oracle"] = True
+    return summary

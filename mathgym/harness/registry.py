@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 from mathgym.harness.benchmark import Benchmark, parse_benchmark_spec
+from mathgym.harness.results import AGENT_NAME_PATTERN, AGENT_NAME_RULE
 
 #: Modules defining ``BENCHMARKS``; one per environment family.
 BENCHMARK_MODULES: tuple[str, ...] = (
@@ -64,10 +66,10 @@ def _extra_modules() -> list[str]:
     return [m.strip() for m in raw.split(",") if m.strip()]
 
 
-def _collect(attr: str, modules: tuple[str, ...]) -> dict[str, Any]:
+def _collect(attr: str, modules: tuple[str, ...], extra: bool = True) -> dict[str, Any]:
     found: dict[str, Any] = {}
     origin: dict[str, str] = {}
-    for module_name in [*modules, *_extra_modules()]:
+    for module_name in [*modules, *(_extra_modules() if extra else [])]:
         module = _import_optional(module_name)
         if module is None:
             continue
@@ -87,6 +89,14 @@ def _collect(attr: str, modules: tuple[str, ...]) -> dict[str, Any]:
     return found
 
 
+def check_agent_name(name: Any, where: str = "agent") -> str:
+    """``name`` if it matches :data:`~mathgym.harness.results.AGENT_NAME_PATTERN`, else a
+    ``ValueError`` stating the rule (results files refuse other names, so the registry does)."""
+    if not isinstance(name, str) or not re.fullmatch(AGENT_NAME_PATTERN, name):
+        raise ValueError(f"{where} name {name!r} is not allowed: {AGENT_NAME_RULE}")
+    return name
+
+
 def benchmark_factories() -> dict[str, Callable[[], Benchmark]]:
     """Every registered benchmark id (without version) -> its factory, sorted by id."""
     table = _collect("BENCHMARKS", BENCHMARK_MODULES)
@@ -94,10 +104,21 @@ def benchmark_factories() -> dict[str, Callable[[], Benchmark]]:
     return dict(sorted(table.items()))
 
 
-def agent_classes() -> dict[str, type]:
-    """Every registered agent name -> its class, sorted by name."""
-    table = _collect("AGENTS", AGENT_MODULES)
-    table.update(_runtime_agents)
+def agent_classes(extra_modules: bool = True) -> dict[str, type]:
+    """Every registered agent name -> its class, sorted by name.
+
+    ``extra_modules=False``: mathgym's own agents only (no ``MATHGYM_EXTRA_MODULES`` plug-in is
+    imported, none registered at runtime), for a process that holds a sealed split's secret.
+    """
+    table = _collect("AGENTS", AGENT_MODULES, extra=extra_modules)
+    if extra_modules:
+        table.update(_runtime_agents)
+    for name, cls in table.items():
+        check_agent_name(name, "registered agent")
+        declared = getattr(cls, "name", name)
+        if declared != name:
+            raise ValueError(f"agent class {getattr(cls, '__qualname__', cls)!r} is registered "
+                             f"as {name!r} but its name attribute is {declared!r}; make them equal")
     return dict(sorted(table.items()))
 
 
@@ -109,7 +130,7 @@ def register_benchmark(benchmark_id: str, factory: Callable[[], Benchmark]) -> N
 
 def register_agent(name: str, cls: type) -> None:
     """Register an agent class in this process (tests, notebooks). Not seen by Ray workers."""
-    _runtime_agents[name] = cls
+    _runtime_agents[check_agent_name(name)] = cls
 
 
 def list_benchmarks() -> list[str]:
@@ -128,6 +149,11 @@ def get_benchmark(spec: str) -> Benchmark:
     if bench is None:
         factories = benchmark_factories()
         if name not in factories:
+            from mathgym.harness.sealed import is_sealed_id
+
+            if is_sealed_id(name):
+                raise ValueError(f"benchmark {name!r} is a sealed split: its problems come from a "
+                                 "secret; run it with --sealed-secret FILE (docs/harness.md)")
             known = ", ".join(factories) or "(none registered)"
             raise ValueError(f"unknown benchmark {name!r}; known benchmarks: {known}")
         bench = factories[name]()

@@ -8,13 +8,23 @@ written atomically: a temporary file in the same folder, flushed, then renamed o
 ``attempts.jsonl`` is the crash-safe log: a header line naming the run (benchmark + content
 hash, agent + config, budget, seeds), then one line per finished attempt, appended and flushed
 at once. :class:`AttemptLog` reopens it for ``--resume``: it checks the header matches, drops a
-torn last line left by a kill, and returns the finished (instance, seed) records.
+torn last line left by a kill (with a warning), and returns the finished (instance, seed) records.
+
+The format is strict, because a leaderboard is built from these files:
+
+- strict JSON only: ``NaN``, ``Infinity`` and ``-Infinity`` are refused on read and never
+  written (``allow_nan=False``); every number anywhere in the document must be finite;
+- budgets and costs are numbers (not bools, not strings), costs ``>= 0``, budgets ``> 0``;
+- ``seeds`` are distinct integers; agent names match :data:`AGENT_NAME_PATTERN`;
+- a file larger than :data:`MAX_RESULTS_BYTES` is refused before it is parsed.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,6 +32,15 @@ from typing import Any
 SCHEMA_VERSION = 1
 _ID_PATTERN = "^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)+$"
 RESULTS_KIND = "mathgym-results"
+
+#: Agent names (registry keys and ``$.agent.name``): see :data:`AGENT_NAME_RULE`.
+AGENT_NAME_PATTERN = "^[a-z0-9][a-z0-9_.-]{0,63}$"
+#: :data:`AGENT_NAME_PATTERN` in words, for error messages.
+AGENT_NAME_RULE = ("agent names are 1-64 characters of lower-case letters, digits, '_', '.' "
+                   "and '-', starting with a letter or digit (e.g. 'ac-greedy')")
+#: Largest results file :func:`read_results` reads (64 MiB); checked before parsing. A full
+#: ms1190 run with 5 seeds and long certificates is a few MiB.
+MAX_RESULTS_BYTES = 64 * 2**20
 
 _RECORD = {
     "type": "object",
@@ -66,6 +85,13 @@ RESULTS_SCHEMA: dict[str, Any] = {
                 },
                 "env_id": {"type": ["string", "null"]},
                 "strata": {"type": "array", "items": {"type": "string"}},
+                "sealed": {
+                    "type": "object",
+                    "required": ["secret_sha256"],
+                    "properties": {"secret_sha256": {"type": "string",
+                                                     "pattern": "^[0-9a-f]{64}$"}},
+                    "additionalProperties": False,
+                },
             },
         },
         "env": {
@@ -80,9 +106,10 @@ RESULTS_SCHEMA: dict[str, Any] = {
             "type": "object",
             "required": ["name", "version", "config"],
             "properties": {
-                "name": {"type": "string", "minLength": 1},
+                "name": {"type": "string", "pattern": AGENT_NAME_PATTERN},
                 "version": {"type": "string"},
                 "config": {"type": "object"},
+                "oracle": {"type": "boolean"},
             },
         },
         "budget": {
@@ -93,7 +120,8 @@ RESULTS_SCHEMA: dict[str, Any] = {
                 "amount": {"type": "number", "exclusiveMinimum": 0},
             },
         },
-        "seeds": {"type": "array", "items": {"type": "integer"}, "minItems": 1},
+        "seeds": {"type": "array", "items": {"type": "integer"}, "minItems": 1,
+                  "uniqueItems": True},
         "instances": {"type": "array", "items": {"type": "string"}, "minItems": 1},
         "results": {"type": "array", "items": _RECORD},
         "metrics": {
@@ -125,16 +153,53 @@ def validate_results(doc: Any, source: str = "results") -> None:
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(RESULTS_SCHEMA)
+    _check_finite(doc, source)
     errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     if not errors:
         _check_consistency(doc, source)
         return
     lines = [f"{source} does not follow the mathgym results schema v{SCHEMA_VERSION}:"]
     for err in errors[:20]:
-        lines.append(f"  at {_json_path(err.absolute_path)}: {_short(err.message)}")
+        where = _json_path(err.absolute_path)
+        hint = f" ({AGENT_NAME_RULE})" if where == "$.agent.name" else ""
+        lines.append(f"  at {where}: {_short(err.message)}{hint}")
     if len(errors) > 20:
         lines.append(f"  ... and {len(errors) - 20} more")
     raise ResultsError("\n".join(lines))
+
+
+def _non_finite(obj: Any, path: tuple = ()) -> list[tuple[tuple, float]]:
+    """Every NaN or infinite float in ``obj`` with its JSON path (depth-first, in key order)."""
+    if isinstance(obj, float):
+        return [] if math.isfinite(obj) else [(path, obj)]
+    if isinstance(obj, dict):
+        return [hit for k, v in obj.items() for hit in _non_finite(v, (*path, k))]
+    if isinstance(obj, list | tuple):
+        return [hit for i, v in enumerate(obj) for hit in _non_finite(v, (*path, i))]
+    return []
+
+
+def _check_finite(doc: Any, source: str) -> None:
+    """Refuse NaN and infinities anywhere: strict JSON has no such numbers, boards sum costs."""
+    bad = _non_finite(doc)
+    if bad:
+        lines = [f"{source} holds numbers that are not finite (strict JSON has no NaN or "
+                 "Infinity; costs, budgets and times must be finite numbers):"]
+        lines += [f"  at {_json_path(p)}: {v!r}" for p, v in bad[:20]]
+        raise ResultsError("\n".join(lines))
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not strict JSON (numbers must be finite)")
+
+
+def strict_loads(text: str, source: str) -> Any:
+    """``json.loads`` refusing ``NaN``, ``Infinity`` and ``-Infinity`` (Python accepts them)."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except ValueError as err:  # JSONDecodeError is a ValueError, and so is a refused constant
+        message = f"{source}: not valid JSON (strict: no NaN, no Infinity): {err}"
+        raise ResultsError(message) from None
 
 
 def _short(message: str, limit: int = 200) -> str:
@@ -190,7 +255,7 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
 
 def dumps(doc: Any) -> str:
     """Pretty, key-sorted JSON text (stable diffs, identical bytes for identical data)."""
-    return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def write_results(path: str | os.PathLike[str], doc: dict[str, Any]) -> None:
@@ -226,15 +291,54 @@ def read_results(path: str | os.PathLike[str]) -> dict[str, Any]:
     if path.is_dir():
         path = path / "results.json"
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_RESULTS_BYTES:
+                raise ResultsError(
+                    f"{path}: {size} bytes is more than a results file may hold "
+                    f"({MAX_RESULTS_BYTES} bytes, MAX_RESULTS_BYTES); a real run is far smaller, "
+                    "so this is not one (split huge runs by --instances)"
+                )
+            raw = fh.read(MAX_RESULTS_BYTES + 1)
     except FileNotFoundError:
         raise ResultsError(f"{path}: no such results file (run `mathgym eval --out DIR`)") from None
+    except OSError as err:
+        raise ResultsError(f"{path}: cannot read it: {err.strerror or err}") from None
+    if len(raw) > MAX_RESULTS_BYTES:  # grew while we looked
+        raise ResultsError(f"{path}: more than {MAX_RESULTS_BYTES} bytes (MAX_RESULTS_BYTES)")
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ResultsError(f"{path}: not valid JSON: {err}") from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ResultsError(f"{path}: not UTF-8 text: {err}") from None
+    doc = strict_loads(text, str(path))
     validate_results(doc, source=str(path))
     return doc
+
+
+def _line(obj: dict[str, Any]) -> str:
+    """One strict-JSON log line (``allow_nan=False``: a NaN is a bug, never data)."""
+    return json.dumps(obj, sort_keys=True, allow_nan=False) + "\n"
+
+
+def _parses(line: bytes) -> bool:
+    try:
+        json.loads(line, parse_constant=_refuse_constant)
+    except ValueError:
+        return False
+    return True
+
+
+def _strict_line(line: bytes, where: str) -> dict[str, Any]:
+    try:
+        obj = json.loads(line, parse_constant=_refuse_constant)
+    except ValueError as err:
+        raise ResultsError(
+            f"{where}: not strict JSON ({err}); the log is corrupt in the middle, which a kill "
+            "cannot cause: inspect it, or start afresh in another --out"
+        ) from None
+    if not isinstance(obj, dict):
+        raise ResultsError(f"{where}: a log line must be a JSON object, got {type(obj).__name__}")
+    return obj
 
 
 class AttemptLog:
@@ -259,20 +363,20 @@ class AttemptLog:
 
     def _load(self) -> None:
         raw = self.path.read_bytes()
-        end = raw.rfind(b"\n") + 1
-        if end < len(raw):  # torn last line from a kill: drop it so appends stay line-aligned
-            with open(self.path, "r+b") as fh:
-                fh.truncate(end)
-            raw = raw[:end]
-        lines = raw.decode("utf-8").splitlines()
+        lines = raw.split(b"\n")
+        tail = lines.pop()  # bytes after the last newline: empty, or a line torn by a kill
+        if tail:
+            self._drop_torn(len(raw) - len(tail), len(lines) + 1, "it has no end of line")
+        if lines and lines[-1] and len(lines) > 1 and not _parses(lines[-1]):
+            # a kill can also tear a line before its newline reaches the disk
+            self._drop_torn(len(raw) - len(tail) - len(lines[-1]) - 1, len(lines),
+                            "it is not JSON")
+            lines.pop()
         if not lines:
             with open(self.path, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps({"type": "header", **self.header}, sort_keys=True) + "\n")
+                fh.write(_line({"type": "header", **self.header}))
             return
-        try:
-            first = json.loads(lines[0])
-        except json.JSONDecodeError as err:
-            raise ResultsError(f"{self.path}:1: header is not JSON: {err}") from None
+        first = _strict_line(lines[0], f"{self.path}:1: header")
         stored = {k: v for k, v in first.items() if k != "type"}
         if first.get("type") != "header" or stored != json.loads(json.dumps(self.header)):
             diff = sorted(
@@ -285,17 +389,21 @@ class AttemptLog:
                 "benchmark/agent/config/budget/seeds or another --out"
             )
         for lineno, line in enumerate(lines[1:], start=2):
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ResultsError(f"{self.path}:{lineno}: not JSON: {err}") from None
+            rec = _strict_line(line, f"{self.path}:{lineno}")
             if rec.get("type") != "record":
                 continue
             rec = {k: v for k, v in rec.items() if k != "type"}
             self.records.setdefault((rec["instance"], int(rec["seed"])), rec)
 
+    def _drop_torn(self, offset: int, lineno: int, why: str) -> None:
+        """Truncate the log at ``offset`` (the start of a torn last line) and say so."""
+        with open(self.path, "r+b") as fh:
+            fh.truncate(offset)
+        print(f"warning: {self.path}:{lineno}: dropped a torn last line ({why}; left by a "
+              "kill mid-write); that attempt is run again", file=sys.stderr)
+
     def _write_line(self, obj: dict[str, Any]) -> None:
-        self._fh.write(json.dumps(obj, sort_keys=True) + "\n")
+        self._fh.write(_line(obj))
         self._fh.flush()
 
     def append(self, record: dict[str, Any]) -> None:

@@ -16,13 +16,16 @@ Backends: ``"multiprocessing"`` (default; a local process pool), ``"ray"`` (Ray 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import multiprocessing as mp
+import numbers
 import os
 import sys
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,7 @@ from mathgym.harness.agent import Attempt, agent_summary
 from mathgym.harness.benchmark import Benchmark, Instance, canonical_json
 from mathgym.harness.environment import capture_environment, utc_now
 from mathgym.harness.metrics import compute_metrics
+from mathgym.harness.outdir import OutDirLock, check_reuse, io_error
 from mathgym.harness.registry import EXTRA_MODULES_ENV, get_agent, get_benchmark
 from mathgym.harness.results import (
     RESULTS_KIND,
@@ -38,6 +42,7 @@ from mathgym.harness.results import (
     AttemptLog,
     write_results,
 )
+from mathgym.harness.views import BenchmarkView, agent_arguments, is_privileged
 
 BACKENDS: tuple[str, ...] = ("multiprocessing", "ray", "inline")
 LOG_NAME = "attempts.jsonl"
@@ -62,14 +67,22 @@ class EvalConfig:
     progress: bool = True
     ray_address: str | None = None
     attempt_timeout: float | None = None
+    sealed_secret: str | os.PathLike[str] | None = None
+    worker_user: str | None = None
 
 
 def to_json_ready(obj: Any, strict: bool = True) -> Any:
     """Convert tuples and numpy values to plain JSON types; ``strict`` rejects anything else."""
     if obj is None or isinstance(obj, bool | str):
         return obj
-    if isinstance(obj, int | float):
+    if isinstance(obj, int):
         return obj
+    if isinstance(obj, float):
+        if math.isfinite(obj):
+            return obj
+        if strict:
+            raise TypeError(f"{obj!r} is not a finite number (strict JSON has no NaN/Infinity)")
+        return repr(obj)
     if isinstance(obj, dict):
         return {str(k): to_json_ready(v, strict) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
@@ -98,10 +111,10 @@ def _agent(name: str, config: dict[str, Any]) -> Any:
     return _AGENT_CACHE[key]
 
 
-def run_attempt(
-    benchmark: Benchmark, agent: Any, instance: Instance, budget: float, seed: int
+def _call_agent(
+    agent: Any, benchmark: Any, instance: Instance, budget: float, seed: int
 ) -> dict[str, Any]:
-    """Run one attempt and verify it; returns the JSON-ready record stored in results."""
+    """Run ``agent.attempt`` on what it may see; the raw, JSON-ready outcome (not verified)."""
     start = time.perf_counter()
     error = None
     try:
@@ -117,27 +130,99 @@ def run_attempt(
         certificate = to_json_ready(attempt.certificate)
     except TypeError as err:
         certificate, error = None, f"certificate is not JSON-ready: {err}"
-    cost = float(attempt.cost)
+    cost, problem = _valid_cost(attempt.cost)
+    if problem:
+        error = error or problem
+    return {
+        "claimed": bool(attempt.solved), "certificate": certificate, "cost": cost,
+        "wall_time": round(wall, 6), "info": to_json_ready(dict(attempt.info), strict=False),
+        "error": error,
+    }
+
+
+def _valid_cost(cost: Any) -> tuple[float, str | None]:
+    """``(cost, None)`` for a finite number >= 0, else ``(0.0, why it is refused)``."""
+    if isinstance(cost, bool) or not isinstance(cost, numbers.Real):
+        return 0.0, (f"attempt() reported cost {cost!r} ({type(cost).__name__}): a cost is a "
+                     "finite number >= 0 in the benchmark's budget unit")
+    value = float(cost)
+    if not math.isfinite(value) or value < 0:
+        return 0.0, (f"attempt() reported cost {value!r}: a cost is a finite number >= 0 in "
+                     "the benchmark's budget unit")
+    return value, None
+
+
+def _raw_from_worker(raw: Any) -> dict[str, Any]:
+    """A worker's raw outcome, re-checked in the harness (the worker ran untrusted code)."""
+    if not isinstance(raw, dict):
+        raw = {"error": f"the worker returned {type(raw).__name__}, not an outcome"}
+    cost, problem = _valid_cost(raw.get("cost", 0.0))
+    error = raw.get("error")
+    error = str(error) if error is not None else problem
+    try:
+        certificate = to_json_ready(raw.get("certificate"))
+    except TypeError as err:
+        certificate, error = None, error or f"certificate is not JSON-ready: {err}"
+    wall = raw.get("wall_time", 0.0)
+    info = raw.get("info")
+    return {
+        "claimed": raw.get("claimed") is True, "certificate": certificate, "cost": cost,
+        "wall_time": wall if _valid_cost(wall)[1] is None else 0.0,
+        "info": to_json_ready(info, strict=False) if isinstance(info, dict) else {},
+        "error": error,
+    }
+
+
+def finish_record(
+    benchmark: Benchmark, instance: Instance, budget: float, seed: int, raw: dict[str, Any]
+) -> dict[str, Any]:
+    """The stored record of one outcome: a claim counts only if the full instance's verifier
+    accepts the certificate, its cost is within budget and not below ``benchmark.min_cost``."""
     record: dict[str, Any] = {
         "instance": instance.id,
         "seed": int(seed),
-        "claimed": bool(attempt.solved),
+        "claimed": bool(raw["claimed"]),
         "solved": False,
-        "certificate": certificate,
-        "cost": _number(max(cost, 0.0)),
-        "wall_time": round(wall, 6),
-        "info": to_json_ready(dict(attempt.info), strict=False),
-        "error": error,
+        "certificate": raw["certificate"],
+        "cost": _number(raw["cost"]),
+        "wall_time": raw["wall_time"],
+        "info": raw["info"],
+        "error": raw["error"],
     }
-    if attempt.solved and error is None:
-        verdict = benchmark.check(instance, certificate)
+    if raw["claimed"] and raw["error"] is None:
+        cost = float(raw["cost"])
+        verdict = benchmark.check(instance, raw["certificate"])
         if not verdict.ok:
             record["verdict"] = f"certificate rejected: {verdict.reason}"
         elif cost > float(budget):
             record["verdict"] = f"cost {cost:g} exceeds the budget {float(budget):g}"
         else:
-            record["solved"] = True
+            try:
+                floor = benchmark.cost_floor(instance, raw["certificate"])
+            except ValueError as err:
+                record["verdict"] = f"min_cost failed: {err}"
+            else:
+                if cost < floor:
+                    record["verdict"] = (
+                        f"cost {cost:g} is below {floor:g} {benchmark.budget_unit}, the least "
+                        "any agent could have spent to find this certificate (min_cost)")
+                else:
+                    record["solved"] = True
     return record
+
+
+def run_attempt(
+    benchmark: Benchmark, agent: Any, instance: Instance, budget: float, seed: int
+) -> dict[str, Any]:
+    """Run one attempt and verify it; returns the JSON-ready record stored in results.
+
+    ``instance`` is the full instance. The agent gets what it may see: views of the benchmark
+    and the instance (:func:`mathgym.harness.views.agent_arguments`) unless it declares
+    ``privileged = True``; the record is verified against the full instance.
+    """
+    seen_benchmark, seen_instance = agent_arguments(benchmark, agent, instance)
+    raw = _call_agent(agent, seen_benchmark, seen_instance, budget, seed)
+    return finish_record(benchmark, instance, budget, seed, raw)
 
 
 def _task(
@@ -148,6 +233,41 @@ def _task(
     return run_attempt(
         benchmark, _agent(agent_name, agent_config), benchmark.instance(instance_id), budget, seed
     )
+
+
+def _sealed_task(
+    view: BenchmarkView, agent_name: str, agent_config: dict[str, Any], budget: float,
+    instance: Instance, seed: int,
+) -> dict[str, Any]:
+    """Worker side of a sealed split: the agent on views; the harness verifies the outcome."""
+    raw = _call_agent(_agent(agent_name, agent_config), view, instance, budget, seed)
+    return {"instance": instance.id, "seed": int(seed), "raw": raw}
+
+
+def _describe_agent(
+    agent_name: str, agent_config: dict[str, Any], view: BenchmarkView
+) -> dict[str, Any]:
+    """Worker side of a sealed split: what the harness needs to know about the agent."""
+    try:
+        agent = _agent(agent_name, agent_config)
+        return {"summary": agent_summary(agent), "privileged": is_privileged(agent),
+                "module": type(agent).__module__, "supports": bool(agent.supports(view))}
+    except Exception as err:
+        return {"error": f"{type(err).__name__}: {err}" if not isinstance(err, ValueError)
+                else str(err)}
+
+
+def _worker_init(lock_fd: int | None, user: tuple[int, int] | None) -> None:
+    """Pool worker start: let go of the --out lock (it must die with the harness, not with an
+    orphaned worker) and, for sealed splits run as root, become the unprivileged worker user."""
+    if lock_fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(lock_fd)
+    if user is not None:
+        uid, gid = user
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
 
 
 # ----------------------------------------------------------------------------- parent side
@@ -172,9 +292,33 @@ def select_instances(
     return chosen
 
 
-def _failed_record(task: tuple, error: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Task:
+    """One work item: ``fn(*args)`` in a worker yields the record (or raw outcome) of ``key``."""
+
+    key: tuple[str, int]
+    fn: Callable[..., dict[str, Any]]
+    args: tuple
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """How pool workers start: process context, and what ``_worker_init`` gets."""
+
+    ctx: Any
+    lock_fd: int | None = None
+    user: tuple[int, int] | None = None
+
+    def make(self, workers: int) -> Any:
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(max_workers=workers, mp_context=self.ctx,
+                                   initializer=_worker_init, initargs=(self.lock_fd, self.user))
+
+
+def _failed_record(task: _Task, error: str) -> dict[str, Any]:
     """Record of an attempt that produced no result (worker died, or timed out)."""
-    _, _, _, _, instance_id, seed = task
+    instance_id, seed = task.key
     return {
         "instance": instance_id, "seed": int(seed), "claimed": False, "solved": False,
         "certificate": None, "cost": 0, "wall_time": 0.0, "info": {}, "error": error,
@@ -194,7 +338,7 @@ def _kill_pool(pool: Any) -> None:
 
 
 def _iter_multiprocessing(
-    tasks: list[tuple], workers: int, timeout: float | None = None
+    tasks: list[_Task], workers: int, timeout: float | None, pool_spec: _Pool
 ) -> Iterator[dict[str, Any]]:
     """Run tasks on a process pool that survives dying and hung workers.
 
@@ -205,23 +349,22 @@ def _iter_multiprocessing(
     normally. An attempt running longer than ``timeout`` seconds is recorded as an error, the
     pool is killed, and the other in-flight attempts are run again on a new pool.
     """
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     window = workers if timeout else 2 * workers
     todo = list(reversed(tasks))
     while todo:
-        suspects: list[tuple] = []
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-        running: dict[Any, tuple] = {}
+        suspects: list[_Task] = []
+        pool = pool_spec.make(workers)
+        running: dict[Any, _Task] = {}
         started: dict[Any, float] = {}
         hung = False
         try:
             while (todo or running) and not suspects and not hung:
                 while todo and len(running) < window:
                     task = todo.pop()
-                    fut = pool.submit(_task, *task)
+                    fut = pool.submit(task.fn, *task.args)
                     running[fut], started[fut] = task, time.monotonic()
                 done, _ = wait(running, timeout=0.5 if timeout else None,
                                return_when=FIRST_COMPLETED)
@@ -250,9 +393,9 @@ def _iter_multiprocessing(
             else:
                 pool.shutdown(wait=not suspects, cancel_futures=True)
         for task in suspects:
-            solo = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+            solo = pool_spec.make(1)
             try:
-                fut = solo.submit(_task, *task)
+                fut = solo.submit(task.fn, *task.args)
                 yield fut.result(timeout=timeout)
             except BrokenProcessPool:
                 yield _failed_record(task, _DIED)
@@ -264,12 +407,12 @@ def _iter_multiprocessing(
                 solo.shutdown(wait=False, cancel_futures=True)
 
 
-def _iter_inline(tasks: list[tuple]) -> Iterator[dict[str, Any]]:
+def _iter_inline(tasks: list[_Task]) -> Iterator[dict[str, Any]]:
     for t in tasks:
-        yield _task(*t)
+        yield t.fn(*t.args)
 
 
-def _iter_ray(tasks: list[tuple], workers: int, address: str | None) -> Iterator[dict[str, Any]]:
+def _iter_ray(tasks: list[_Task], workers: int, address: str | None) -> Iterator[dict[str, Any]]:
     import ray
 
     started_here = False
@@ -290,7 +433,7 @@ def _iter_ray(tasks: list[tuple], workers: int, address: str | None) -> Iterator
         started_here = True
     try:
         remote = ray.remote(num_cpus=1, max_retries=2)(_task)
-        pending = [remote.remote(*t) for t in tasks]
+        pending = [remote.remote(*t.args) for t in tasks]
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             yield ray.get(done[0])
@@ -300,12 +443,12 @@ def _iter_ray(tasks: list[tuple], workers: int, address: str | None) -> Iterator
 
 
 def _log_header(
-    benchmark: Benchmark, agent: Any, budget: float, seeds: Sequence[int]
+    benchmark: Benchmark, agent_info: dict[str, Any], budget: float, seeds: Sequence[int]
 ) -> dict[str, Any]:
     return {
         "benchmark": benchmark.full_id,
         "content_hash": benchmark.content_hash,
-        "agent": agent_summary(agent),
+        "agent": agent_info,
         "budget": _number(budget),
         "seeds": [int(s) for s in seeds],
     }
@@ -320,13 +463,18 @@ def build_results(
     records: Sequence[dict[str, Any]],
     environment: dict[str, Any],
     run: dict[str, Any],
+    sealed: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Assemble a results document (records ordered by instance order, then seed)."""
+    """Assemble a results document (records ordered by instance order, then seed).
+
+    ``sealed`` (``{"secret_sha256": ...}``) marks a sealed split: it is stored as
+    ``benchmark.sealed`` and the env kwargs (which hold the secret seed) are left out.
+    """
     order = {inst.id: i for i, inst in enumerate(instances)}
     wanted = [r for r in records if r["instance"] in order and int(r["seed"]) in set(seeds)]
     wanted.sort(key=lambda r: (order[r["instance"]], int(r["seed"])))
     env_kwargs = {}
-    if benchmark.env_id is not None:
+    if benchmark.env_id is not None and sealed is None:
         for inst in instances:
             try:
                 env_kwargs[inst.id] = to_json_ready(dict(benchmark.env_kwargs(inst)))
@@ -335,10 +483,13 @@ def build_results(
                     f"benchmark {benchmark.full_id}: env_kwargs of {inst.id!r} is not JSON-ready: "
                     f"{err}"
                 ) from None
+    summary = benchmark.summary()
+    if sealed is not None:
+        summary["sealed"] = dict(sealed)
     return {
         "kind": RESULTS_KIND,
         "schema_version": SCHEMA_VERSION,
-        "benchmark": benchmark.summary(),
+        "benchmark": summary,
         "env": {"id": benchmark.env_id, "kwargs": env_kwargs},
         "agent": agent_info,
         "budget": {"unit": benchmark.budget_unit, "amount": _number(budget)},
@@ -351,12 +502,8 @@ def build_results(
     }
 
 
-def evaluate(cfg: EvalConfig) -> dict[str, Any]:
-    """Run (or resume) an evaluation and write ``OUT/attempts.jsonl`` and ``OUT/results.json``.
-
-    Returns the results document. Raises ``ValueError`` with a readable message for an unknown
-    benchmark/agent, an unsupported pair, bad selection flags or a backend name.
-    """
+def _check_config(cfg: EvalConfig) -> list[int]:
+    """Validate the flags that need no benchmark or agent; returns the seeds."""
     if cfg.backend not in BACKENDS:
         raise ValueError(f"--backend {cfg.backend!r}: choose one of {', '.join(BACKENDS)}")
     if cfg.attempt_timeout is not None:
@@ -370,37 +517,196 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
     seeds = [int(s) for s in cfg.seeds]
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"--seeds must be distinct integers, got {list(cfg.seeds)}")
+    if cfg.sealed_secret is None and cfg.worker_user is not None:
+        raise ValueError("--worker-user is for sealed splits (--sealed-secret)")
+    if cfg.sealed_secret is not None and cfg.backend != "multiprocessing":
+        raise ValueError("a sealed split runs agents in spawned worker processes that never see "
+                         "the secret: use --backend multiprocessing (not inline or ray)")
+    return seeds
+
+
+@dataclass
+class _Plan:
+    """What :func:`evaluate` runs: the benchmark, the agent as results record it, the tasks."""
+
+    benchmark: Benchmark
+    agent_info: dict[str, Any]
+    tasks_for: Callable[[list[tuple[Instance, int]]], list[_Task]]
+    pool: _Pool | None = None  # None: the ordinary pool (fork, inherited registry)
+    sealed: dict[str, Any] | None = None
+    cleanup: Callable[[], None] | None = None
+
+
+def _open_plan(cfg: EvalConfig) -> _Plan:
+    """An ordinary run: benchmark and agent built here and, from their names, in each worker."""
     benchmark = get_benchmark(cfg.benchmark)
     agent = get_agent(cfg.agent, **cfg.agent_config)
-    if not agent.supports(benchmark):
+    seen, _ = agent_arguments(benchmark, agent, benchmark.instances[0])
+    if not agent.supports(seen):
         raise ValueError(
             f"agent {cfg.agent!r} does not support benchmark {benchmark.full_id} "
             f"(budget unit {benchmark.budget_unit}, env {benchmark.env_id})"
         )
+    config = dict(cfg.agent_config)
+
+    def tasks_for(pairs: list[tuple[Instance, int]]) -> list[_Task]:
+        budget = _number(_budget(cfg, benchmark))
+        return [_Task((inst.id, s), _task, (benchmark.full_id, cfg.agent, config, budget,
+                                            inst.id, s)) for inst, s in pairs]
+
+    return _Plan(benchmark, agent_summary(agent), tasks_for)
+
+
+def _budget(cfg: EvalConfig, benchmark: Benchmark) -> float:
     budget = float(cfg.budget if cfg.budget is not None else benchmark.default_budget)
-    if not budget > 0:
-        raise ValueError(f"--budget must be > 0, got {budget:g}")
-    instances = select_instances(benchmark, cfg.instances, cfg.limit)
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
-    started = time.time()
-    started_at = utc_now()
-    agent_info = agent_summary(agent)
+    if not (math.isfinite(budget) and budget > 0):
+        raise ValueError(f"--budget must be a finite number > 0, got {budget:g}")
+    return budget
+
+
+def _sealed_plan(cfg: EvalConfig) -> _Plan:
+    """A sealed split: the secret stays here; agents run in spawned workers on views only."""
+    from mathgym.harness.remote_env import start_env_server
+    from mathgym.harness.sealed import read_secret, sealed_benchmark, secret_commitment
+    from mathgym.harness.views import view_header
+
+    secret = read_secret(cfg.sealed_secret)
+    benchmark = sealed_benchmark(cfg.benchmark, secret)
+    sealed = {"secret_sha256": secret_commitment(secret)}
+    del secret
+    user = _worker_user(cfg.worker_user)
+    if user is None:
+        print("warning: sealed split without --worker-user: agent workers run as this user, "
+              "who can read the secret file; evaluate submitted agents with --worker-user "
+              "(see docs/harness.md)", file=sys.stderr)
+    server = factory = None
+    if benchmark.env_id is not None:
+        server, factory = start_env_server(benchmark)
+    views = tuple(benchmark.public_view(inst) for inst in benchmark.instances)
+    view = BenchmarkView(view_header(benchmark, sealed=True), views, factory)
+    pool = _Pool(mp.get_context("spawn"), user=user)
     try:
-        json.dumps(agent_info)  # the config is stored in results: it must be JSON-ready
-    except TypeError as err:
+        described = _in_worker(pool, _describe_agent, cfg.agent, dict(cfg.agent_config), view)
+    except BaseException:
+        if server is not None:
+            server.shutdown()
+        raise
+    cleanup = server.shutdown if server is not None else None
+    try:
+        if "error" in described:
+            raise ValueError(described["error"])
+        if described["summary"].get("name") != cfg.agent:
+            raise ValueError(f"agent {cfg.agent!r} describes itself as "
+                             f"{described['summary'].get('name')!r}")
+        if described["privileged"]:
+            return _sealed_oracle_plan(cfg, benchmark, described, sealed, cleanup)
+        if not described["supports"]:
+            raise ValueError(f"agent {cfg.agent!r} does not support benchmark "
+                             f"{benchmark.full_id}")
+    except BaseException:
+        if cleanup is not None:
+            cleanup()
+        raise
+    config = dict(cfg.agent_config)
+
+    def tasks_for(pairs: list[tuple[Instance, int]]) -> list[_Task]:
+        budget = _number(_budget(cfg, benchmark))
+        return [_Task((inst.id, s), _sealed_task, (view, cfg.agent, config, budget,
+                                                   view.instance(inst.id), s))
+                for inst, s in pairs]
+
+    return _Plan(benchmark, described["summary"], tasks_for, pool, sealed, cleanup)
+
+
+def _sealed_oracle_plan(cfg: EvalConfig, benchmark: Benchmark, described: dict[str, Any],
+                        sealed: dict[str, Any], cleanup: Callable[[], None] | None) -> _Plan:
+    """A privileged agent on a sealed split: only mathgym's own oracles, run in the harness."""
+    from mathgym.harness.registry import agent_classes
+
+    if not described["module"].startswith("mathgym."):
+        raise ValueError(
+            f"agent {cfg.agent!r} declares privileged = True: on a sealed split only mathgym's "
+            "own oracle agents may see full instances (a plug-in would see the secret seed)")
+    cls = agent_classes(extra_modules=False).get(cfg.agent)
+    if cls is None:
+        raise ValueError(f"agent {cfg.agent!r} is not one of mathgym's own agents")
+    agent = cls(**cfg.agent_config)
+    budget = _budget(cfg, benchmark)
+
+    def tasks_for(pairs: list[tuple[Instance, int]]) -> list[_Task]:
+        return [_Task((inst.id, s), run_attempt, (benchmark, agent, inst, budget, s))
+                for inst, s in pairs]
+
+    return _Plan(benchmark, agent_summary(agent), tasks_for, None, sealed, cleanup)
+
+
+def _in_worker(pool: _Pool, fn: Callable[..., Any], *args: Any) -> Any:
+    executor = pool.make(1)
+    try:
+        return executor.submit(fn, *args).result()
+    finally:
+        executor.shutdown(wait=True)
+
+
+def _worker_user(name: str | None) -> tuple[int, int] | None:
+    """``(uid, gid)`` of ``--worker-user`` (needs root), or ``None`` without it."""
+    if name is None:
+        return None
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        raise ValueError(f"--worker-user {name!r}: no such user") from None
+    if os.geteuid() != 0:
+        raise ValueError("--worker-user needs the harness to run as root (it drops each worker "
+                         f"to {name!r} before any agent code is imported)")
+    if entry.pw_uid == 0:
+        raise ValueError("--worker-user must not be root: agents would read the secret")
+    return entry.pw_uid, entry.pw_gid
+
+
+def evaluate(cfg: EvalConfig) -> dict[str, Any]:
+    """Run (or resume) an evaluation and write ``OUT/attempts.jsonl`` and ``OUT/results.json``.
+
+    Returns the results document. Raises ``ValueError`` with a readable message for an unknown
+    benchmark/agent, an unsupported pair, bad selection flags or a backend name;
+    :class:`~mathgym.harness.outdir.OutDirError` (a ``ValueError`` too) for an ``--out`` in use
+    by another run (it is locked for the whole run), holding another run, or not writable.
+    """
+    seeds = _check_config(cfg)
+    out = Path(cfg.out)
+    plan = _sealed_plan(cfg) if cfg.sealed_secret is not None else _open_plan(cfg)
+    try:
+        with OutDirLock(out) as lock:
+            return _run(cfg, plan, seeds, out, lock)
+    except OSError as err:
+        raise io_error(out, err) from None
+    finally:
+        if plan.cleanup is not None:
+            plan.cleanup()
+
+
+def _run(cfg: EvalConfig, plan: _Plan, seeds: list[int], out: Path,
+         lock: OutDirLock) -> dict[str, Any]:
+    benchmark, agent_info = plan.benchmark, plan.agent_info
+    budget = _budget(cfg, benchmark)
+    instances = select_instances(benchmark, cfg.instances, cfg.limit)
+    try:
+        json.dumps(agent_info, allow_nan=False)  # the config is stored in results
+    except (TypeError, ValueError) as err:
         raise ValueError(f"agent {cfg.agent!r}: config {agent_info['config']!r} is not "
                          f"JSON-ready ({err}); pass numbers, strings, lists or dicts") from None
-    log = AttemptLog(out / LOG_NAME, _log_header(benchmark, agent, budget, seeds), cfg.resume)
+    started = time.time()
+    started_at = utc_now()
+    header = _log_header(benchmark, agent_info, budget, seeds)
+    check_reuse(out, header, cfg.resume, RESULTS_NAME, LOG_NAME)
+    log = AttemptLog(out / LOG_NAME, header, cfg.resume)
     with log:
         resumed = len(log.records)
-        budget_arg = _number(budget)
-        tasks = [
-            (benchmark.full_id, cfg.agent, dict(cfg.agent_config), budget_arg, inst.id, s)
-            for inst in instances
-            for s in seeds
-            if (inst.id, s) not in log.records
-        ]
+        pairs = [(inst, s) for inst in instances for s in seeds
+                 if (inst.id, s) not in log.records]
+        tasks = plan.tasks_for(pairs)
         selected = {(inst.id, s) for inst in instances for s in seeds}
         already = [r for k, r in log.records.items() if k in selected]
         solved = sum(1 for r in already if r["solved"])
@@ -415,17 +721,29 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
                        unit="att", file=sys.stderr, dynamic_ncols=True, disable=None)
             bar.set_postfix(solved=solved, rate=f"{solved / max(finished, 1):.3f}")
         workers = min(cfg.workers, max(len(tasks), 1))
-        if cfg.backend == "inline" or (
+        if plan.pool is None and cfg.sealed_secret is not None:  # a mathgym oracle, sealed
+            stream = _iter_inline(tasks)
+        elif plan.pool is not None:
+            stream = _iter_multiprocessing(tasks, workers, cfg.attempt_timeout, plan.pool)
+        elif cfg.backend == "inline" or (
             cfg.backend == "multiprocessing" and workers == 1 and cfg.attempt_timeout is None
         ):
             stream = _iter_inline(tasks)
         elif cfg.backend == "multiprocessing":
-            stream = _iter_multiprocessing(tasks, workers, cfg.attempt_timeout)
+            fork = sys.platform.startswith("linux")
+            ctx = mp.get_context("fork" if fork else "spawn")
+            stream = _iter_multiprocessing(tasks, workers, cfg.attempt_timeout,
+                                           _Pool(ctx, lock_fd=lock.fd if fork else None))
         else:
             stream = _iter_ray(tasks, cfg.workers, cfg.ray_address)
+        by_id = {inst.id: inst for inst in instances}
         errors = 0
         try:
-            for record in stream:
+            for item in stream:
+                record = item
+                if "raw" in item:  # a sealed worker's outcome: verified here, on the full instance
+                    record = finish_record(benchmark, by_id[item["instance"]], budget,
+                                           int(item["seed"]), _raw_from_worker(item["raw"]))
                 log.append(record)
                 finished += 1
                 solved += bool(record["solved"])
@@ -453,6 +771,7 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
         "selection": {"limit": cfg.limit, "instances": list(cfg.instances or [])},
         "complete_benchmark": len(instances) == len(benchmark.instances),
     }
-    doc = build_results(benchmark, agent_info, budget, seeds, instances, records, environment, run)
+    doc = build_results(benchmark, agent_info, budget, seeds, instances, records, environment,
+                        run, plan.sealed)
     write_results(out / RESULTS_NAME, doc)
     return doc

@@ -66,16 +66,19 @@ def test_replayed_ak2_is_accepted(replayed, tmp_path):
     stored = submit(path, root=tmp_path / "boards")
     assert stored.parent == tmp_path / "boards" / "ac" / "ak"
     readme = (stored.parent / "README.md").read_text()
-    assert "| 1 | replay v1 (path=" in readme and "| 1/6 | 0.167 [0.000, 0.500] |" in readme
+    assert replayed["agent"]["oracle"] is True  # replay is privileged: an oracle row, unranked
+    row = next(line for line in readme.splitlines() if "replay v1 (path=" in line)
+    assert row.startswith("| oracle |") or row.startswith("| - |") or "oracle" in row, row
+    assert "| 1/6 | 0.167 \\[0.000, 0.500\\] |" in row, row
 
 
 @pytest.mark.parametrize("forge, message", [
-    (lambda rec, doc: rec.update(certificate=AK2_SOLUTION[:-2]),
+    (lambda rec, doc: rec.update(certificate=AK2_SOLUTION[:-2], cost=20),
      "instance ak-2 seed 0: certificate rejected: does not end trivial"),
-    (lambda rec, doc: rec.update(certificate=[99] + AK2_SOLUTION),
+    (lambda rec, doc: rec.update(certificate=[99] + AK2_SOLUTION, cost=23),
      "instance ak-2 seed 0: certificate rejected: move id 99 at position 0 is out of range"),
     (lambda rec, doc: next(r for r in doc["results"] if r["instance"] == "ak-3").update(
-        solved=True, claimed=True, certificate=AK2_SOLUTION),
+        solved=True, claimed=True, certificate=AK2_SOLUTION, cost=22),
      "instance ak-3 seed 0: certificate rejected: does not end trivial"),
 ])
 def test_forged_ac_certificates_are_rejected(replayed, tmp_path, forge, message):

@@ -12,6 +12,7 @@ from mathgym.envs.reasoning.benchmarks import BENCHMARKS, MATHQA_PER_MODULE
 from mathgym.verifiers.math import score
 
 from mathgym.harness.registry import get_agent, get_benchmark, list_agents, list_benchmarks
+from mathgym.harness.views import benchmark_view
 
 
 def test_benchmarks_are_registered_with_the_harness():
@@ -60,11 +61,12 @@ def test_oracle_sympy_solves_every_quick_instance_and_each_level_sample():
 
 def test_progsynth_search_finds_verified_programs():
     bench = get_benchmark("reasoning/progsynth-quick")
+    view = benchmark_view(bench)
     agent = get_agent("progsynth-search", max_depth=4)
-    assert agent.supports(bench) and not agent.supports(get_benchmark("reasoning/mathqa-quick"))
+    assert agent.supports(view) and not agent.supports(get_benchmark("reasoning/mathqa-quick"))
     solved = 0
     for inst in bench.instances:
-        attempt = agent.attempt(bench, inst, budget=3000, seed=0)
+        attempt = agent.attempt(view, view.instance(inst.id), budget=3000, seed=0)
         assert attempt.cost <= 3000
         if attempt.solved:
             solved += 1
@@ -84,10 +86,11 @@ def test_progsynth_verify_rejects_masked_and_malformed_programs():
 
 def test_masked_random_agent_is_deterministic_and_verified():
     bench = get_benchmark("reasoning/progsynth-quick")
+    view = benchmark_view(bench)
     agent = get_agent("progsynth-random")
     inst = bench.instance("numbers__is_prime/000")
-    a1 = agent.attempt(bench, inst, budget=200, seed=3)
-    a2 = agent.attempt(bench, inst, budget=200, seed=3)
+    a1 = agent.attempt(view, view.instance(inst.id), budget=200, seed=3)
+    a2 = agent.attempt(view, view.instance(inst.id), budget=200, seed=3)
     assert a1 == a2 and a1.cost <= 200
     assert a1.solved and bench.check(inst, a1.certificate).ok  # a 2-node program, likely found
 
@@ -140,11 +143,11 @@ def test_oracle_never_reads_the_reference_answer():
 
 
 def test_search_respects_a_tiny_budget():
-    bench = get_benchmark("reasoning/progsynth-quick")
-    inst = bench.instance("algebra__linear_1d/000")
-    attempt = get_agent("progsynth-search").attempt(bench, inst, budget=2, seed=0)
+    view = benchmark_view(get_benchmark("reasoning/progsynth-quick"))
+    inst = view.instance("algebra__linear_1d/000")
+    attempt = get_agent("progsynth-search").attempt(view, inst, budget=2, seed=0)
     assert not attempt.solved and attempt.cost <= 2  # the shortest program has 3 nodes
-    attempt = get_agent("progsynth-search").attempt(bench, inst, budget=3, seed=0)
+    attempt = get_agent("progsynth-search").attempt(view, inst, budget=3, seed=0)
     assert attempt.solved and attempt.cost == 3 and len(attempt.certificate) == 3
 
 
