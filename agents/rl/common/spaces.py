@@ -32,6 +32,12 @@ def text_subspaces(space: spaces.Space) -> list[str]:
 def check_sb3_spaces(observation_space: spaces.Space, action_space: spaces.Space,
                      what: str = "this env") -> None:
     """Raise ``TypeError`` if SB3's array policies cannot read or write these spaces."""
+    if text_subspaces(action_space):
+        raise TypeError(
+            f"{what} answers in text (Text action space), which no Stable-Baselines3 algorithm "
+            f"can produce; it is an env for language-model agents (the harness's LLM policies). "
+            f"{WRAPPER} only turns its observations into features"
+        )
     text_obs = text_subspaces(observation_space)
     if text_obs:
         where = "" if text_obs == [""] else f" (at {', '.join(text_obs)})"
@@ -39,12 +45,6 @@ def check_sb3_spaces(observation_space: spaces.Space, action_space: spaces.Space
             f"{what} has a Text observation space{where}, which Stable-Baselines3 cannot feed to "
             f"a network: wrap it in {WRAPPER} (hashed token counts, action masks passed "
             f"through), e.g. MaskablePPO('MlpPolicy', HashedTextFeatures(env))"
-        )
-    if text_subspaces(action_space):
-        raise TypeError(
-            f"{what} answers in text (Text action space), which no Stable-Baselines3 algorithm "
-            f"can produce; it is an env for language-model agents (the harness's LLM policies). "
-            f"{WRAPPER} only turns its observations into features"
         )
 
 
