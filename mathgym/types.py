@@ -12,12 +12,12 @@ ANSWER_TYPES: tuple[str, ...] = (
     "integer",  # exact integer equality
     "rational",  # exact Rational equality (2/6 == 1/3)
     "decimal",  # |a - b| <= spec["tolerance"] (a rational string), nothing looser
-    "expression",  # simplify(a - b) == 0, random rational points as fallback; spec["variables"]
+    "expression",  # a - b == 0 proved exactly (cancel, simplify); never by numeric agreement
     "equation",  # solution set of an equation in spec["variables"]
-    "solution",  # assignment of values to spec["variables"] ("x = 3, y = -1")
-    "list",  # ordered list; spec["element_type"] compares elements
-    "unordered_list",  # multiset; spec["element_type"]
-    "set",  # set; spec["element_type"]
+    "solution",  # values of exactly spec["variables"], joined by ',' or 'and' (never 'or')
+    "list",  # ordered list [..], (..) or bare; spec["element_type"] compares elements
+    "unordered_list",  # multiset [..], {..} or bare (any order); spec["element_type"]
+    "set",  # set {..} or bare, never [..]/(..) or nested; spec["element_type"]
     "boolean",  # True/False, yes/no
     "base_n",  # digits in base spec["base"] (2..36), case-insensitive
 )

@@ -15,7 +15,8 @@ neither is established within the limits (the answer then scores 0 with code
 3. Anything else (radicals, pi, exp, log, trig, Abs): ``a`` and ``b`` are evaluated at seeded
    points (400 bits); a relative difference above 2^-133 refutes. Then, for an algebraic
    constant ``d`` (rationals, radicals, i), a minimal polynomial other than ``X`` refutes;
-   ``simplify(d) == 0`` (an exact rewrite) proves equality. Otherwise a high-precision
+   ``expand(d)``, ``sqrtdenest(d)`` or ``simplify(d)`` giving 0 (exact rewrites) proves
+   equality. Otherwise a high-precision
    evaluation (precision sized by the expressions' own numbers, at most 100,000 bits) may
    still refute; if it does not, the comparison is :class:`Undecided` -- agreement at points,
    however precise, is never accepted (``7 + 10^-40*sqrt(2)`` is not 7, ``1/3 + pi/10^50`` is
@@ -189,13 +190,19 @@ def _algebraic_nonzero(d: Expr) -> bool:
         return False
 
 
-def _proved_zero(d: Expr) -> bool:
-    """``d == 0`` by an exact rewrite (expansion, then sympy's simplify)."""
-    from sympy import expand
+def _proved_zero_cheaply(d: Expr) -> bool:
+    """``d == 0`` by a cheap exact rewrite: expansion, or denesting square roots."""
+    from sympy import expand, sqrtdenest
 
     try:
-        if expand(d) == 0:
-            return True
+        return expand(d) == 0 or (d.has(Pow) and sqrtdenest(d) == 0)
+    except (ValueError, TypeError, ArithmeticError, RecursionError, NotImplementedError):
+        return False
+
+
+def _proved_zero(d: Expr) -> bool:
+    """``d == 0`` by sympy's simplify (a sequence of exact rewrites)."""
+    try:
         return simplify(d) == 0
     except (ValueError, TypeError, ArithmeticError, RecursionError, NotImplementedError):
         return False
@@ -223,6 +230,8 @@ def expressions_equal(a: Expr, b: Expr) -> bool:
         return False
     if valid == 0:
         raise Undecided("the answer cannot be evaluated at any test point")
+    if _proved_zero_cheaply(d):
+        return True
     if not symbols and is_algebraic_constant(d) and _algebraic_nonzero(d):
         return False
     if _proved_zero(d):
