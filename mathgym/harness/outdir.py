@@ -10,6 +10,7 @@ hash), agent and config, budget and seeds. Anything else is refused before a byt
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -24,6 +25,11 @@ LOCK_NAME = ".mathgym.lock"
 
 class OutDirError(ResultsError):
     """The output folder cannot be used: busy, holding another run, or not writable."""
+
+
+#: ``errno`` values of a file system refusing a write (others, e.g. sockets, are not --out's).
+FS_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT,
+                       errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EIO, errno.EFBIG})
 
 
 def io_error(path: str | os.PathLike[str], err: OSError) -> OutDirError:

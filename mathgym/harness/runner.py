@@ -34,7 +34,7 @@ from mathgym.harness.agent import Attempt, agent_summary
 from mathgym.harness.benchmark import Benchmark, Instance, canonical_json
 from mathgym.harness.environment import capture_environment, utc_now
 from mathgym.harness.metrics import compute_metrics
-from mathgym.harness.outdir import OutDirLock, check_reuse, io_error
+from mathgym.harness.outdir import FS_ERRNOS, OutDirLock, check_reuse, io_error
 from mathgym.harness.registry import EXTRA_MODULES_ENV, get_agent, get_benchmark
 from mathgym.harness.results import (
     RESULTS_KIND,
@@ -535,6 +535,7 @@ class _Plan:
     pool: _Pool | None = None  # None: the ordinary pool (fork, inherited registry)
     sealed: dict[str, Any] | None = None
     cleanup: Callable[[], None] | None = None
+    env_server: Any = None  # kept referenced: a garbage-collected manager shuts its server down
 
 
 def _open_plan(cfg: EvalConfig) -> _Plan:
@@ -599,7 +600,9 @@ def _sealed_plan(cfg: EvalConfig) -> _Plan:
             raise ValueError(f"agent {cfg.agent!r} describes itself as "
                              f"{described['summary'].get('name')!r}")
         if described["privileged"]:
-            return _sealed_oracle_plan(cfg, benchmark, described, sealed, cleanup)
+            plan = _sealed_oracle_plan(cfg, benchmark, described, sealed, cleanup)
+            plan.env_server = server
+            return plan
         if not described["supports"]:
             raise ValueError(f"agent {cfg.agent!r} does not support benchmark "
                              f"{benchmark.full_id}")
@@ -615,7 +618,7 @@ def _sealed_plan(cfg: EvalConfig) -> _Plan:
                                                    view.instance(inst.id), s))
                 for inst, s in pairs]
 
-    return _Plan(benchmark, described["summary"], tasks_for, pool, sealed, cleanup)
+    return _Plan(benchmark, described["summary"], tasks_for, pool, sealed, cleanup, server)
 
 
 def _sealed_oracle_plan(cfg: EvalConfig, benchmark: Benchmark, described: dict[str, Any],
@@ -681,7 +684,9 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
         with OutDirLock(out) as lock:
             return _run(cfg, plan, seeds, out, lock)
     except OSError as err:
-        raise io_error(out, err) from None
+        if err.errno in FS_ERRNOS and not isinstance(err, ConnectionError):
+            raise io_error(out, err) from None
+        raise
     finally:
         if plan.cleanup is not None:
             plan.cleanup()

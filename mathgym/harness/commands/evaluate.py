@@ -4,6 +4,14 @@ Example::
 
     mathgym eval --benchmark ac/ms1190 --agent ac-greedy --budget 1000000 --seeds 0 1 2 \\
         --workers 2 --out runs/greedy-ms1190
+
+A sealed split (problems drawn from a secret only the harness reads; docs/harness.md)::
+
+    mathgym eval --benchmark reasoning/mathqa-l3-sealed --sealed-secret /srv/mathgym/secret \\
+        --worker-user mathgym-agent --agent my-agent --out runs/sealed-l3
+
+Errors (unknown names, bad flags, an --out in use or holding another run, an unwritable --out)
+print one ``error:`` line and exit 2.
 """
 
 from __future__ import annotations
@@ -59,6 +67,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--attempt-timeout", type=float, default=None, metavar="SECONDS",
                         help="record an attempt running longer as an error and kill its worker "
                              "(multiprocessing backend)")
+    parser.add_argument("--sealed-secret", default=None, metavar="FILE",
+                        help="evaluate a sealed split (--benchmark ...-sealed) drawn from the "
+                             "secret in FILE (mode 0600, outside the repo); agents never see it")
+    parser.add_argument("--worker-user", default=None, metavar="USER",
+                        help="sealed splits, harness run as root: agent workers run as USER, who "
+                             "must not be able to read the secret file")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -83,10 +97,16 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             ray_address=args.ray_address,
             attempt_timeout=args.attempt_timeout,
+            sealed_secret=args.sealed_secret,
+            worker_user=args.worker_user,
         )
         doc = evaluate(cfg)
     except (ValueError, ResultsError) as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # evaluate names --out paths itself; this is anything else
+        where = f"{err.filename}: " if err.filename is not None else ""
+        print(f"error: {where}{err.strerror or err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished attempts are kept in {args.out}/attempts.jsonl; "
