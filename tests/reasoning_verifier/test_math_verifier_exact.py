@@ -262,6 +262,9 @@ def test_prime_factors_any_order_scores_one():
         assert _score(answer, "[3, 5, 19]", "unordered_list", spec) == 1.0, answer
     for answer in ("[3, 5]", "[3, 3, 5, 19]", "[3, 5, 19, 2]", "(19, 5, 3)", "3 or 5 or 19"):
         assert _score(answer, "[3, 5, 19]", "unordered_list", spec) == 0.0, answer
+    # braces mean a set, which has no repeated elements: {3, 3, 5} is {3, 5}
+    assert _score("{5, 3, 3}", "[3, 3, 5]", "unordered_list", spec) == 0.0
+    assert _score("[5, 3, 3]", "[3, 3, 5]", "unordered_list", spec) == 1.0
 
 
 def test_prime_factor_problems_are_unordered_and_accept_any_order():
@@ -351,3 +354,19 @@ def test_grammar_fuzz_finds_no_false_accept(index, seed):
         return
     verdict = check(wrong, p.answer, p.answer_type, p.spec)
     assert verdict.score == 0.0, (p.module, p.answer, wrong, verdict)
+
+
+def test_polynomial_vanishing_at_the_published_points_is_refused():
+    """The seeded points are public: ref + prod(x - p_i) over them agrees with the reference
+    at every point, so only the exact canonical form can (and does) refuse it."""
+    from mathgym.verifiers.math.equivalence import N_POINTS, _points
+    from sympy import Symbol
+
+    x = Symbol("x")
+    points = [pt[x] for pt in _points([x], N_POINTS)]
+    vanishing = "*".join(f"(x - ({p}))" for p in points)
+    for reference in ("x + 1", "x**2 - 3*x", "(x + 1)/(x - 1)"):
+        for scale in ("1", "10^-40", "-7/3"):
+            answer = f"{reference} + {scale}*{vanishing}"
+            verdict = check_local(answer, reference, "expression", {"variables": ["x"]})
+            assert (verdict.score, verdict.code) == (0.0, "incorrect"), (answer, verdict)

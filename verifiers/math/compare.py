@@ -370,6 +370,9 @@ def _container(text: str, spec: dict, answer_type: str) -> list:
             out.append(_scalar(item, kind, spec, parsed=True))
         except WrongType as e:
             raise WrongType(f"item {k + 1}: {e}") from None
+    if answer_type == "unordered_list" and isinstance(value, Items) and \
+            value.bracket in ("{", "\\{") and len(_dedupe(out, kind, spec)) != len(out):
+        raise WrongType("a set {...} has no repeated elements; write the list as [...]")
     return out
 
 
