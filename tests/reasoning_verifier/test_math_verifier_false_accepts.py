@@ -165,7 +165,7 @@ def wrong_answers_fallback(p, draw) -> str:
     return f"{p.answer} + {term}"
 
 
-@settings(max_examples=400, deadline=None, derandomize=True,
+@settings(max_examples=250, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(wrong_answers())
 def test_no_wrong_answer_built_from_a_reference_is_accepted(case):
