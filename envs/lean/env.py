@@ -15,7 +15,7 @@ from mathgym.envs.lean.client import LeanClient
 from mathgym.envs.lean.config import make_transport
 from mathgym.envs.lean.errors import LeanBackendError, ReplayMismatchError
 from mathgym.envs.lean.protocol import CommandResponse, ErrorResponse, ProofStepResponse
-from mathgym.envs.wrappers.compat import check_render_mode
+from mathgym.envs.wrappers.compat import TextSpace, check_render_mode
 
 #: Longest observation the observation space describes, in characters.
 MAX_OBSERVATION_CHARS = 16384
@@ -92,7 +92,8 @@ class LeanEnv(gym.Env):
     ## Observation Space
     ``gymnasium.spaces.Text(MAX_OBSERVATION_CHARS, min_length=0, charset=LEAN_CHARSET)``: the
     current goals as Lean prints them (``"h : p\\n⊢ q"``), separated by blank lines, or
-    ``"no goals"``. ``info["goals"]`` holds the exact list.
+    ``"no goals"``. ``info["goals"]`` holds the exact list. (A ``TextSpace``: a ``Text`` whose
+    missing array shape raises an error naming ``HashedTextFeatures`` in SB3.)
 
     ## Rewards
     1 when the REPL answers a tactic with ``proofStatus == "Completed"`` (goals closed and the
@@ -179,7 +180,7 @@ class LeanEnv(gym.Env):
             theorem, header = self._default_episode(replay)
         self.theorem = theorem
         self.header = tuple(header)
-        self.observation_space = spaces.Text(
+        self.observation_space = TextSpace(
             MAX_OBSERVATION_CHARS, min_length=0, charset=LEAN_CHARSET
         )
         self.action_space = spaces.Text(MAX_ACTION_CHARS, min_length=1, charset=LEAN_CHARSET)

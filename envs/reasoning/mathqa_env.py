@@ -9,7 +9,7 @@ from typing import Any
 import gymnasium as gym
 from gymnasium import spaces
 from mathgym.envs.reasoning.registry import DIFFICULTIES, episode_problem, module_infos
-from mathgym.envs.wrappers.compat import check_render_mode
+from mathgym.envs.wrappers.compat import TextSpace, check_render_mode
 
 from mathgym.types import Problem
 
@@ -86,7 +86,8 @@ class MathQAEnv(gym.Env):
     ## Observation Space
     ``gymnasium.spaces.Text(MAX_OBSERVATION_CHARS, min_length=1, charset=CHARSET)``: the
     question; in multi-turn episodes, after a wrong answer, followed by a feedback line such
-    as ``"Attempt 1 of 3: incorrect; expected an integer"``.
+    as ``"Attempt 1 of 3: incorrect; expected an integer"``. (A ``TextSpace``: a ``Text``
+    whose missing array shape raises an error naming ``HashedTextFeatures`` in SB3.)
 
     ## Rewards
     The verifier's score of the answer, in ``[0, 1]`` (1 for a correct answer).
@@ -151,7 +152,7 @@ class MathQAEnv(gym.Env):
         self.problem_index = None if problem_index is None else int(problem_index)
         self.max_attempts = max_attempts
         self.render_mode = render_mode
-        self.observation_space = spaces.Text(
+        self.observation_space = TextSpace(
             MAX_OBSERVATION_CHARS, min_length=1, charset=CHARSET
         )
         self.action_space = spaces.Text(MAX_ACTION_CHARS, min_length=0, charset=CHARSET)

@@ -5,11 +5,17 @@ SB3 builds an env from its id with ``gym.make(id, render_mode="rgb_array")`` and
 ``make_vec_env(id)``). An env that cannot draw pictures therefore rejects an unsupported render
 mode with :class:`UnsupportedRenderMode`, a ``ValueError`` (bad argument value, as before) that
 is also a ``TypeError`` (so SB3 retries without a render mode).
+
+SB3 sizes its buffers from ``observation_space.shape``, which a ``Text`` space lacks; the
+Text-space envs use :class:`TextSpace`, whose ``shape`` raises an error that names the feature
+wrapper where SB3 would otherwise crash with ``'NoneType' object is not iterable``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from gymnasium import spaces
 
 
 class UnsupportedRenderMode(ValueError, TypeError):
@@ -22,4 +28,33 @@ def check_render_mode(owner: str, render_mode: str | None, supported: Sequence[s
         choices = " or ".join(repr(m) for m in supported)
         raise UnsupportedRenderMode(
             f"{owner}: render_mode must be None or {choices}, got {render_mode!r}"
+        )
+
+
+class TextHasNoShape(TypeError, AttributeError):
+    """Raised by :attr:`TextSpace.shape`: text has no array shape (names the feature wrapper).
+
+    It is an ``AttributeError`` too, so ``hasattr(space, "shape")`` is False and
+    ``getattr(space, "shape", None)`` is None, as for any space without a shape.
+    """
+
+
+class TextSpace(spaces.Text):
+    """Gymnasium's ``Text`` space, whose missing array shape explains itself.
+
+    Stable-Baselines3 reads ``observation_space.shape`` to size its buffers; a plain ``Text``
+    space answers None and SB3 then crashes with ``TypeError: 'NoneType' object is not
+    iterable``. This subclass raises :class:`TextHasNoShape` instead, saying to wrap the env in
+    :class:`mathgym.envs.wrappers.HashedTextFeatures`. Everything else is ``Text``'s (it
+    compares equal to a ``Text`` with the same arguments).
+    """
+
+    @property
+    def shape(self) -> None:  # type: ignore[override]
+        raise TextHasNoShape(
+            f"this observation space is Text (up to {self.max_length} characters), which has no "
+            "array shape: Stable-Baselines3 cannot feed text to a network. Wrap the env in "
+            "mathgym.envs.wrappers.HashedTextFeatures "
+            "(hashed token counts, action masks passed through); an env that also answers in "
+            "text (MathQA, Lean) is for language-model agents"
         )

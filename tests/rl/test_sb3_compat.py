@@ -86,3 +86,18 @@ def test_text_observation_error_names_the_wrapper():
     with pytest.raises(TypeError, match=r"at \['goal'\].*mathgym.envs.wrappers.HashedTextFeatures"):
         check_sb3_spaces(obs, spaces.Discrete(4), "my env")
     check_sb3_spaces(spaces.Box(0, 1, (3,)), spaces.Discrete(4))  # arrays pass
+
+
+def test_sb3_on_a_text_env_fails_with_an_error_that_names_the_wrapper():
+    # SB3 sizes its buffers from observation_space.shape; a plain Text space crashes it with
+    # "'NoneType' object is not iterable", mathgym's TextSpace names the way out instead
+    from mathgym.envs.wrappers import TextHasNoShape
+
+    wrapper = "wrap the env in mathgym.envs.wrappers.HashedTextFeatures"
+    with pytest.raises(TextHasNoShape, match=f"(?i){wrapper}"):
+        PPO("MlpPolicy", "mathgym/MathQA-v0")
+    with pytest.raises(TypeError, match=f"(?i){wrapper}"):
+        make_vec_env("mathgym/MathQA-v0", n_envs=8)
+    space = gym.make("mathgym/MathQA-v0").observation_space
+    assert not hasattr(space, "shape") and getattr(space, "shape", None) is None
+    assert space == gym.spaces.Text(space.max_length, min_length=1, charset=space.character_set)
