@@ -42,9 +42,10 @@ EASY_VERSION = 1
 TEST_VERSION = 1
 QUICK_VERSION = 1
 DEFAULT_BUDGET = 300
-#: The most env actions an action-list certificate may have (an episode of the benchmark env
-#: has at most 64); longer lists are refused before any replay.
-MAX_CERTIFICATE_ACTIONS = 1000
+#: The most env actions an action-list certificate may have: an episode of the benchmark env
+#: has at most 64, so 256 leaves room; longer lists are refused before any replay (an index
+#: action after a move costs one candidate list, tens of ms, so this bounds the replay).
+MAX_CERTIFICATE_ACTIONS = 256
 #: Candidate-list length used when replaying index actions (Metamath-v0's default).
 REPLAY_CANDIDATES = 64
 
@@ -105,14 +106,20 @@ def proof_from_actions(instance: Instance, actions: list) -> tuple[str | None, s
     prover = Prover(load_library(database_path()), instance.data["theorem"])
     state = prover.initial_state()
     candidates: list | None = None
+    candidates_limit = 0
     for action in actions:
         try:
             if isinstance(action, str):
                 label, subs = prover.parse_action(action)
             else:
-                if candidates is None:
-                    candidates = prover.candidates(state, REPLAY_CANDIDATES)
-                if not 0 <= action < len(candidates):
+                if not 0 <= action < REPLAY_CANDIDATES:
+                    continue
+                if candidates is None or (
+                    len(candidates) <= action and len(candidates) == candidates_limit
+                ):  # only the first action + 1 candidates are needed: the list stops early
+                    candidates_limit = max(action + 1, 8)
+                    candidates = prover.candidates(state, candidates_limit)
+                if action >= len(candidates):
                     continue
                 label, subs = candidates[action], {}
             state = prover.apply(state, label, subs)

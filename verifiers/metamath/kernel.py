@@ -91,7 +91,14 @@ def check_proof(
     if proof is None:
         proof = thm.proof
     label = thm.label
-    allowed = rule.allowed_bits(label) if rule is not None else 0
+    allowed = 0
+    if rule is not None:
+        allowed = rule.allowed_bits(label)
+        # a statement flagged inconsistent is the gravest reason: name it before any other
+        for k, lab in enumerate(proof):
+            if lab in rule.flagged:
+                obj = db.labels[lab]
+                raise ProofError(label, k + 1, rule.why_not(thm, obj, allowed) or "")
     variables = db.variables
     frame_dv = thm.frame_dv
     if proof and proof[0] == "(":
