@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=0.5)
     parser.add_argument("--types", nargs="*", default=list(SAMPLES))
-    args = parser.parse_args(argv or [])
+    args = parser.parse_args(argv)  # None: the command line (sys.argv)
 
     from mathgym.verifiers.math import check, check_many, get_pool
     from mathgym.verifiers.math.compare import check_local
