@@ -191,3 +191,18 @@ def test_relation_items_are_parsed_as_expected():
     """The fuzz reads solutions as relations; guard that assumption."""
     p = next(p for p in PROBLEMS if p.answer_type == "solution")
     assert all(isinstance(r, Relation) for r in _items(p))
+
+
+def test_the_tiny_terms_are_invisible_to_numerics_so_only_exact_decision_refuses_them():
+    """Teeth of the fuzz: at k = 200 every tiny term is below the 400-bit numerical test's
+    resolution (relative 2^-133), so a verifier that accepted numerical agreement would
+    accept these answers; they must be refused by exact decision instead."""
+    from mathgym.verifiers.math.equivalence import NUMERIC_REL_BITS
+    from mathgym.verifiers.math.numeric import evaluate, is_close
+
+    for form in IRRATIONAL:
+        term = form.format(k=200, n=200)
+        answer, reference = parse(f"7 + {term}"), parse("7")
+        assert is_close(evaluate(answer), evaluate(reference), NUMERIC_REL_BITS), term
+        verdict = check_local(f"7 + {term}", "7", "integer", {})
+        assert verdict.score == 0.0, (term, verdict)
