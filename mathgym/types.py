@@ -18,6 +18,8 @@ ANSWER_TYPES: tuple[str, ...] = (
     "list",  # ordered list [..], (..) or bare; spec["element_type"] compares elements
     "unordered_list",  # multiset [..], {..} or bare (any order); spec["element_type"]
     "set",  # set {..} or bare, never [..]/(..) or nested; spec["element_type"]
+    "tuple",  # ordered tuple (..) or bare, element-wise; spec["element_type"]
+    "interval",  # (a, b), [a, b], (a, b], [a, b), ends may be -oo/oo; spec["element_type"]
     "boolean",  # True/False, yes/no
     "base_n",  # digits in base spec["base"] (2..36), case-insensitive
 )

@@ -108,7 +108,7 @@ def test_checking_adversarial_answers_triggers_no_sensitive_event(tmp_path):
 
 
 def test_parsed_answers_contain_only_whitelisted_sympy_types():
-    from mathgym.verifiers.math.grammar import Items, Relation, Truth, parse
+    from mathgym.verifiers.math.grammar import Infinity, Interval, Items, Relation, Truth, parse
     from mathgym.verifiers.math.tokens import LimitError, ParseError
     from sympy import (
         Abs,
@@ -137,7 +137,10 @@ def test_parsed_answers_contain_only_whitelisted_sympy_types():
         elif isinstance(value, Relation):
             walk(value.lhs)
             walk(value.rhs)
-        elif not isinstance(value, Truth):
+        elif isinstance(value, Interval):
+            walk(value.lo)
+            walk(value.hi)
+        elif not isinstance(value, (Truth, Infinity)):  # our own plain markers
             for node in preorder_traversal(value):
                 assert isinstance(node, allowed), (type(node), node)
 

@@ -370,3 +370,62 @@ def test_polynomial_vanishing_at_the_published_points_is_refused():
             answer = f"{reference} + {scale}*{vanishing}"
             verdict = check_local(answer, reference, "expression", {"variables": ["x"]})
             assert (verdict.score, verdict.code) == (0.0, "incorrect"), (answer, verdict)
+
+
+# -- 9. tuple and interval types -----------------------------------------------------------------
+
+RAT = {"element_type": "rational"}
+
+
+def _interval_text(lo, hi, left_open: bool, right_open: bool) -> str:
+    return ("(" if left_open else "[") + f"{lo}, {hi}" + (")" if right_open else "]")
+
+
+@st.composite
+def _intervals(draw):
+    lo = draw(st.one_of(st.just("-oo"), st.fractions(-50, 50, max_denominator=9).map(str)))
+    hi = draw(st.one_of(st.just("oo"), st.fractions(51, 100, max_denominator=9).map(str)))
+    left_open = lo == "-oo" or draw(st.booleans())
+    right_open = hi == "oo" or draw(st.booleans())
+    return lo, hi, left_open, right_open
+
+
+@settings(max_examples=60, deadline=None)
+@given(interval=_intervals(), kind=st.integers(0, 5), k=st.sampled_from([40, 61, 200]))
+def test_interval_fuzz_wrong_variants_are_refused(interval, kind, k):
+    lo, hi, left_open, right_open = interval
+    reference = _interval_text(lo, hi, left_open, right_open)
+    assert _score(reference.replace("oo", "\\infty"), reference, "interval", RAT) == 1.0
+    if kind == 0 and lo != "-oo":  # a tiny irrational on an end
+        wrong = _interval_text(f"{lo} + 10^-{k}*sqrt(2)", hi, left_open, right_open)
+    elif kind == 1 and lo != "-oo":  # the other bracket on a finite end
+        wrong = _interval_text(lo, hi, not left_open, right_open)
+    elif kind == 2:
+        wrong = "{" + f"{lo}, {hi}" + "}"  # a set
+    elif kind == 3:
+        wrong = _interval_text(hi, lo, left_open, right_open)  # ends swapped
+    elif kind == 4 and hi != "oo":
+        wrong = _interval_text(lo, f"{hi} - pi/10^{k}", left_open, right_open)
+    else:
+        wrong = f"{lo}, {hi}"  # a bare pair
+    assert _score(wrong, reference, "interval", {"element_type": "expression"}) == 0.0, wrong
+
+
+@pytest.mark.parametrize("answer", ["(3, -1)", "3, -1", "(6/2, -2/2)", "\\left(3, -1\\right)",
+                                    "(3, -1 + (sqrt(2) + sqrt(3) - sqrt(5 + 2*sqrt(6))))"])
+def test_tuples_written_as_tuples_are_accepted(answer):
+    assert _score(answer, "(3, -1)", "tuple", {"element_type": "expression"}) == 1.0
+
+
+@pytest.mark.parametrize("answer", ["(-1, 3)", "[3, -1]", "{3, -1}", "(3, -1]", "[(3, -1)]",
+                                    "(3, -1 + 10^-40*sqrt(2))", "3 or -1", "(3, -1, 0)"])
+def test_non_tuples_and_perturbed_tuples_are_refused(answer):
+    assert _score(answer, "(3, -1)", "tuple", {"element_type": "expression"}) == 0.0
+
+
+def test_infinity_is_only_an_interval_endpoint():
+    for answer in ("oo", "-\\infty", "∞", "x + oo", "2*\\infty", "oo - oo", "1/oo"):
+        assert _score(answer, "3", "integer") == 0.0
+        assert _score(answer, "x", "expression") == 0.0
+    with pytest.raises(ValueError, match="empty"):
+        check("(1, 2)", "(3, 1)", "interval", RAT)

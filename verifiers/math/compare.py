@@ -4,32 +4,40 @@
 runs it inside a worker process with a hard timeout. Call it directly only inside such a
 sandbox, or to measure warm-worker speed.
 
-Rules per answer type (``mathgym.types.ANSWER_TYPES``); "number" means an exact value:
+Rules per answer type (``mathgym.types.ANSWER_TYPES``); "number" means an exact value, and
+"equal" means *proved* equal (``equivalence.py``: numerics may refute, never accept; what is
+neither proved nor refuted is ``undecided``, score 0):
 
 =================  ===========================================================================
 integer            the answer is a number equal to the reference (``6/2`` and ``3.0`` are 3);
                    a non-integer is ``wrong_type`` ("expected an integer")
 rational           exact Rational equality (``2/6`` == ``1/3``, ``0.5`` == ``1/2``)
 decimal            ``|answer - reference| <= spec["tolerance"]`` (a rational string such as
-                   ``"1/100"`` or ``"0.005"``), exactly; nothing looser
-expression         ``equivalence.expressions_equal`` (proof first, seeded points as fallback)
+                   ``"1/100"`` or ``"0.005"``), exactly (interval arithmetic for constants)
+expression         ``equivalence.expressions_equal``
 equation           same solution set (``equivalence.equations_equal``); ``expr`` alone means
                    ``expr = 0``
 solution           the same value for every variable of the reference (``x = 3, y = -1`` in any
-                   order), or bare values ``(3, -1)`` in ``spec["variables"]`` order
-list               same length, element-wise equal under ``spec["element_type"]``
-unordered_list     equal as multisets under ``spec["element_type"]``
-set                equal as sets (duplicates ignored) under ``spec["element_type"]``
+                   order, or joined by ``and``; never ``or``), or bare values ``(3, -1)`` in
+                   ``spec["variables"]`` order
+list               ``[..]``, ``(..)`` or bare; same length, element-wise equal
+unordered_list     ``[..]``, ``{..}`` (no repeats) or bare; equal as multisets
+set                ``{..}``, ``\\{..\\}``, ``\\emptyset`` or bare (``x = 1 or x = 2`` with the
+                   declared variable); equal as sets (duplicates ignored); never a list,
+                   tuple, interval or nested set
+tuple              ``(..)`` or bare; same length, element-wise equal
+interval           ``(a, b)``, ``[a, b]``, ``(a, b]``, ``[a, b)``; ends ``-oo``/``oo``/``\\infty``
+                   (always open); same brackets and equal ends
 boolean            True/False, yes/no (any case)
 base_n             same integer value in base ``spec["base"]`` (2..36): digits any case,
                    optional sign, ``0x``/``0o``/``0b`` prefix or ``_{base}`` subscript that
                    matches the base; leading zeros allowed
 =================  ===========================================================================
 
-For integer, rational and decimal answers (and list elements of those types) the assignment
-form ``x = 3`` is read as ``3``; for expressions ``y = 2x + 1`` is read as ``2x + 1`` when
-``y`` does not occur on the right. ``element_type`` defaults to ``expression`` (which compares
-numbers exactly too).
+For integer, rational and decimal answers (and container elements of those types) the
+assignment form ``x = 3`` is read as ``3`` (``x`` must be a declared variable when the spec
+declares any); for expressions ``y = 2x + 1`` is read as ``2x + 1`` when ``y`` does not occur
+on the right. ``element_type`` defaults to ``expression`` (which compares numbers exactly too).
 """
 
 from __future__ import annotations
@@ -50,7 +58,7 @@ from mathgym.types import ANSWER_TYPES
 #: Element types a list/unordered_list/set may declare.
 ELEMENT_TYPES: tuple[str, ...] = ("integer", "rational", "decimal", "expression", "boolean",
                                   "base_n")
-CONTAINER_TYPES: tuple[str, ...] = ("list", "unordered_list", "set")
+CONTAINER_TYPES: tuple[str, ...] = ("list", "unordered_list", "set", "tuple", "interval")
 _NAME = re.compile(r"[A-Za-z]+")
 _LITERAL = re.compile(r"[+-]?[0-9]{1,50}(?:/[1-9][0-9]{0,49})?")
 
@@ -149,8 +157,12 @@ def _check_variable(symbol: Any, spec: dict | None) -> None:
 
 
 def _describe(value: Any) -> str:
-    from mathgym.verifiers.math.grammar import Items, Relation, Truth
+    from mathgym.verifiers.math.grammar import Infinity, Interval, Items, Relation, Truth
 
+    if isinstance(value, Interval):
+        return "an interval"
+    if isinstance(value, Infinity):
+        return "infinity"
     if isinstance(value, Items):
         return _WRITTEN[value.bracket]
     if isinstance(value, Relation):
@@ -313,11 +325,12 @@ CONTAINER_BRACKETS: dict[str, tuple[str, ...]] = {
     "list": ("[", "(", ""),
     "unordered_list": ("[", "{", "\\{", ""),
     "set": ("{", "\\{", ""),
+    "tuple": ("(", ""),
 }
 _WRITTEN = {"[": "a list [...]", "(": "a tuple (...)", "{": "a set {...}", "\\{": "a set {...}",
             "": "a bare list"}
 _EXPECTED = {"list": "an ordered list like [1, 2]", "unordered_list": "a list like [1, 2]",
-             "set": "a set like {1, 2}"}
+             "set": "a set like {1, 2}", "tuple": "a tuple like (1, 2)"}
 
 
 def _check_bracket(bracket: str, answer_type: str) -> None:
@@ -347,7 +360,7 @@ def _check_joined_items(items: list, joiners: frozenset, answer_type: str, spec:
 
 
 def _container(text: str, spec: dict, answer_type: str) -> list:
-    from mathgym.verifiers.math.grammar import Items
+    from mathgym.verifiers.math.grammar import Interval, Items
 
     kind = spec["element_type"]
     if kind == "base_n":
@@ -358,14 +371,16 @@ def _container(text: str, spec: dict, answer_type: str) -> list:
     if isinstance(value, Items):
         _check_bracket(value.bracket, answer_type)
         items, joiners = list(value.items), value.joiners
+    elif isinstance(value, Interval):
+        raise WrongType(f"expected {_EXPECTED[answer_type]}, got an interval")
     else:
         items, joiners = [value], frozenset()
     _check_joined_items(items, joiners, answer_type, spec)
     out = []
     for k, item in enumerate(items):
-        if isinstance(item, Items):
-            raise WrongType(f"item {k + 1}: expected a value, got {_WRITTEN[item.bracket]} "
-                            "(nested lists and sets are not elements)")
+        if isinstance(item, (Items, Interval)):
+            raise WrongType(f"item {k + 1}: expected a value, got {_describe(item)} "
+                            "(nested lists, sets and intervals are not elements)")
         try:
             out.append(_scalar(item, kind, spec, parsed=True))
         except WrongType as e:
@@ -374,6 +389,34 @@ def _container(text: str, spec: dict, answer_type: str) -> list:
             value.bracket in ("{", "\\{") and len(_dedupe(out, kind, spec)) != len(out):
         raise WrongType("a set {...} has no repeated elements; write the list as [...]")
     return out
+
+
+def _interval(value: Any, spec: dict) -> tuple:
+    """``(left_open, lo, hi, right_open)`` of ``(a, b)``, ``[a, b]``, ``(a, b]``, ``[a, b)``;
+    an infinite end is an :class:`~mathgym.verifiers.math.grammar.Infinity` and must be
+    open. Tuples, lists and sets with other shapes are ``wrong_type``."""
+    from mathgym.verifiers.math.grammar import Infinity, Interval, Items
+
+    if isinstance(value, Interval):
+        left_open, lo, hi, right_open = value.left_open, value.lo, value.hi, value.right_open
+    elif isinstance(value, Items) and value.bracket in "([" and value.bracket and \
+            len(value.items) == 2 and not value.joiners:
+        lo, hi = value.items
+        left_open = right_open = value.bracket == "("
+    else:
+        raise WrongType(f"expected an interval like (1, 2] or [0, oo), got {_describe(value)}")
+    ends = []
+    for end, side, bad_sign in ((lo, "lower", 1), (hi, "upper", -1)):
+        if isinstance(end, Infinity):
+            if end.sign == bad_sign:
+                raise WrongType(f"the {side} end cannot be {'-' if bad_sign < 0 else '+'}oo")
+            ends.append(end)
+        else:
+            ends.append(_scalar(end, spec["element_type"], spec, parsed=True))
+    if (isinstance(lo, Infinity) and not left_open) or (isinstance(hi, Infinity) and
+                                                         not right_open):
+        raise WrongType("an infinite end is never included: write (-oo, ...) or (..., oo)")
+    return left_open, ends[0], ends[1], right_open
 
 
 def _assignments(value: Any, order: list) -> dict:
@@ -424,6 +467,8 @@ def _equation(value: Any) -> tuple:
 
 def _value(text: str, answer_type: str, spec: dict, reference: Any = None) -> Any:
     """Canonical value of ``text`` for ``answer_type`` (``reference`` given for answers)."""
+    if answer_type == "interval":
+        return _interval(_parse(text, spec), spec)
     if answer_type in CONTAINER_TYPES:
         return _container(text, spec, answer_type)
     if answer_type == "equation":
@@ -448,7 +493,13 @@ def _reference(reference: str, answer_type: str, spec_key: str) -> Any:
     spec = json.loads(spec_key)
     if "tolerance" in spec:
         _tolerance(spec["tolerance"])
-    return _value(reference, answer_type, spec)
+    value = _value(reference, answer_type, spec)
+    if answer_type == "interval" and all(getattr(e, "is_Rational", False) for e in value[1:3]):
+        left_open, lo, hi, right_open = value
+        if lo > hi or (lo == hi and (left_open or right_open)):
+            raise ValueError(f"interval {reference!r} is empty; its lower end must be below "
+                             "the upper")
+    return value
 
 
 # -- comparison -----------------------------------------------------------------------------
@@ -597,7 +648,20 @@ def _dedupe(values: list, kind: str, spec: dict) -> list:
 def _compare(answer: Any, reference: Any, answer_type: str, spec: dict) -> bool:
     if answer_type in ("integer", "rational", "decimal", "expression", "boolean", "base_n"):
         return _scalars_equal(answer, reference, answer_type, spec)
-    if answer_type == "list":
+    if answer_type == "interval":
+        from mathgym.verifiers.math.grammar import Infinity
+
+        if (answer[0], answer[3]) != (reference[0], reference[3]):
+            return False  # open/closed ends differ
+        pairs = []
+        for a, b in ((answer[1], reference[1]), (answer[2], reference[2])):
+            if isinstance(a, Infinity) or isinstance(b, Infinity):
+                if a != b:
+                    return False
+            else:
+                pairs.append((a, b))
+        return _all_equal(pairs, spec["element_type"], spec)
+    if answer_type in ("list", "tuple"):
         if len(answer) != len(reference):
             raise Incorrect("wrong number of items")
         return _all_equal(list(zip(answer, reference, strict=True)), spec["element_type"],

@@ -95,6 +95,25 @@ class Items:
 
 
 @dataclass(frozen=True)
+class Infinity:
+    """``oo``, ``\\infty``, ``∞`` with a sign: only ever an interval endpoint, never arithmetic."""
+
+    sign: int = 1
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A half-open interval ``(lo, hi]`` or ``[lo, hi)`` (mismatched brackets). ``(lo, hi)``
+    and ``[lo, hi]`` stay :class:`Items`: whether they are a tuple, a list or an interval is
+    the declared answer type's to say."""
+
+    lo: Any
+    hi: Any
+    left_open: bool
+    right_open: bool
+
+
+@dataclass(frozen=True)
 class Truth:
     """A boolean answer (True/False/yes/no)."""
 
@@ -104,6 +123,8 @@ class Truth:
 _UNARY_FUNCS = {"exp": exp, "log": log, "ln": log, "sin": sin, "cos": cos, "tan": tan}
 FUNCTION_NAMES = frozenset({*_UNARY_FUNCS, "sqrt", "abs", "Abs", "factorial"})
 _BOOLEANS = {"true": True, "false": False, "yes": True, "no": False}
+#: Words for infinity (sympy prints it ``oo``); ``\\infty`` and ``∞`` tokenize to ``oo``.
+INFINITY_NAMES = frozenset({"oo", "inf", "infty", "infinity"})
 _CLOSER = {"(": ")", "[": "]", "{": "}"}
 
 
@@ -288,7 +309,8 @@ def as_expr(v: Any, pos: int) -> Expr:
         v = v.items[0]  # {3} in arithmetic is a LaTeX group
     if isinstance(v, Expr):
         return v
-    what = {Relation: "an equation", Items: "a list", Truth: "a boolean"}.get(type(v), "this")
+    what = {Relation: "an equation", Items: "a list", Truth: "a boolean", Interval: "an interval",
+            Infinity: "infinity (only an interval endpoint)"}.get(type(v), "this")
     raise ParseError(f"{what} cannot be used in arithmetic (position {pos})")
 
 
@@ -438,8 +460,11 @@ class Parser:
         if self.peek_op("-+"):
             op = self.take()
             self.enter()
-            operand = as_expr(self.unary(), op.pos)
+            inner = self.unary()
             self.leave()
+            if isinstance(inner, Infinity):  # -oo, +oo: interval endpoints
+                return Infinity(-inner.sign) if op.text == "-" else inner
+            operand = as_expr(inner, op.pos)
             return make_mul([S.NegativeOne, operand], []) if op.text == "-" else operand
         return self.power()
 
@@ -487,6 +512,12 @@ class Parser:
                 raise ParseError(f"empty parentheses at position {open_tok.pos}")
             return Items((), _bracket(open_tok))
         parts, joiners = self.items()
+        t = self.peek()
+        if open_tok.text in "([" and len(parts) == 2 and not joiners and t is not None and \
+                t.kind == "OP" and t.text in ")]" and t.text != closer:
+            self.i += 1  # (lo, hi] or [lo, hi): a half-open interval
+            self.leave()
+            return Interval(parts[0], parts[1], open_tok.text == "(", t.text == ")")
         self.expect(closer)
         self.leave()
         if open_tok.text == "(" and len(parts) == 1:
@@ -524,6 +555,8 @@ class Parser:
 
     def name(self, t: Token) -> Any:
         word = t.text
+        if t.latex and word == "oo":
+            return Infinity()  # \infty or ∞
         if word in self.variables:
             return Symbol(word)
         if word in FUNCTION_NAMES:
@@ -538,6 +571,8 @@ class Parser:
             return Symbol(word)
         if all(ch in self.variables for ch in word):
             return make_mul([Symbol(ch) for ch in word], [])
+        if word in INFINITY_NAMES:
+            return Infinity()
         raise ParseError(
             f"unknown name {word!r} at position {t.pos}; write only the answer, "
             "with * between variables"
@@ -594,6 +629,9 @@ def _validate(value: Any) -> None:
     if isinstance(value, Items):
         for item in value.items:
             _validate(item)
+    elif isinstance(value, Interval):
+        _validate(value.lo)
+        _validate(value.hi)
     elif isinstance(value, Relation):
         _validate(value.lhs)
         _validate(value.rhs)
@@ -610,7 +648,8 @@ def _validate(value: Any) -> None:
 
 
 def parse(text: str, variables: Iterable[str] = ()) -> Any:
-    """Parse answer text into a sympy Expr, ``Relation``, ``Items`` or ``Truth``.
+    """Parse answer text into a sympy Expr, ``Relation``, ``Items``, ``Interval``,
+    ``Infinity`` or ``Truth``.
 
     Raises ParseError when the text is not in the grammar and LimitError when it is too big.
     """

@@ -10,10 +10,10 @@ Accepted (see docs/verifier.md for the full table):
   thousands groups ``1{,}000``. A plain comma always separates items: ``1,000`` is two items;
 * LaTeX: ``\\frac \\dfrac \\tfrac`` (also ``\\frac12``), ``\\sqrt{}``/``\\sqrt[n]{}``,
   ``\\cdot \\times \\div``, ``\\left \\right \\bigl ...`` (dropped), ``\\{ \\}``, ``\\pi``,
-  ``\\sin \\cos \\tan \\ln \\log \\exp``, ``\\emptyset``,
+  ``\\sin \\cos \\tan \\ln \\log \\exp``, ``\\emptyset``, ``\\infty`` (an interval endpoint only),
   ``\\text{..} \\mathrm{..}`` (their content), spacing commands ``\\, \\; \\! \\quad``;
 * a few unambiguous non-ASCII characters: minus sign U+2212, ``×``, ``·``, ``⋅``, ``÷``, ``π``,
-  ``√``, ``∅``, ``²``, ``³`` and Unicode spaces.
+  ``√``, ``∅``, ``∞``, ``²``, ``³`` and Unicode spaces.
 
 Refused: every other non-ASCII character (fullwidth digits, Cyrillic or Greek look-alikes,
 zero-width characters) -- a look-alike letter would silently become a different variable --
@@ -134,6 +134,9 @@ class _Tokenizer:
             elif c == "\u03c0":
                 self.emit("NAME", "pi", i, latex=True)
                 i += 1
+            elif c == "\u221e":  # INFINITY
+                self.emit("NAME", "oo", i, latex=True)
+                i += 1
             elif c == "\u2205":  # EMPTY SET
                 self.emit("NAME", "EmptySet", i)
                 i += 1
@@ -243,6 +246,8 @@ class _Tokenizer:
         elif name in _LATEX_DROP:
             if name in ("left", "right") and j < end and s[j] == ".":
                 j += 1  # \left. and \right. are invisible delimiters
+        elif name == "infty":
+            self.emit("NAME", "oo", i, latex=True)
         elif name in ("emptyset", "varnothing"):
             self.emit("NAME", "EmptySet", i)
         elif name in _LATEX_FUNCS:
