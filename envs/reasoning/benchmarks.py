@@ -34,8 +34,10 @@ BENCHMARK_SEED = 20250
 #: Problems per module in ``mathqa-l*`` and ``progsynth-l1``.
 MATHQA_PER_MODULE = 50
 PROGSYNTH_PER_MODULE = 20
-#: Versions of the benchmarks (bump on any change of instances, caps or verifier).
-MATHQA_VERSION = 1
+#: Versions of the benchmarks (bump on any change of instances, caps or verifier). MathQA v2:
+#: the generator fixes of 579cd7a (list_prime_factors answers an unordered list, linear_1d and
+#: its composed variant name their variable) changed the content of every level.
+MATHQA_VERSION = 2
 PROGSYNTH_VERSION = 1
 
 #: Instance data keys agents see: the task (question, answer type and its spec, module and

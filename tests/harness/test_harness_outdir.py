@@ -16,6 +16,7 @@ import time
 
 import harness_toy_plugin
 import pytest
+from mathgym.envs.reasoning.benchmarks import MATHQA_VERSION
 
 from mathgym.harness.outdir import LOCK_NAME, OutDirError, OutDirLock
 from mathgym.harness.results import ResultsError, read_results
@@ -144,9 +145,9 @@ def test_regression_an_out_holding_another_benchmarks_results_is_refused(tmp_pat
         with pytest.raises(OutDirError) as err:
             evaluate(EvalConfig(benchmark="toy/count", agent="toy-walker", out=out,
                                 resume=resume, backend="inline", progress=False, limit=1))
+        other = f"holds the results of another run (reasoning/mathqa-quick@{MATHQA_VERSION}"
         assert ("already exists" in str(err.value)) if not resume else (
-            "holds the results of another run (reasoning/mathqa-quick@1" in str(err.value)
-            and "benchmark" in str(err.value))
+            other in str(err.value) and "benchmark" in str(err.value))
     assert read_results(out)["benchmark"]["id"] == "reasoning/mathqa-quick"
 
 

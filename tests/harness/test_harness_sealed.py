@@ -17,6 +17,7 @@ from pathlib import Path
 
 import harness_snoop_plugin
 import pytest
+from mathgym.envs.reasoning.benchmarks import MATHQA_VERSION
 
 from mathgym.harness.registry import get_benchmark
 from mathgym.harness.remote_env import HIDDEN_INFO_KEYS, start_env_server
@@ -99,12 +100,12 @@ def test_sealed_ids_versions_and_short_secrets_are_checked():
         get_benchmark("reasoning/mathqa-l2-sealed")
     with pytest.raises(SealedError, match="unknown sealed benchmark 'reasoning/mathqa-l9-sealed'"):
         sealed_benchmark("reasoning/mathqa-l9-sealed", SECRET)
-    with pytest.raises(SealedError, match="provides reasoning/mathqa-l1-sealed@1"):
+    with pytest.raises(SealedError, match=f"provides reasoning/mathqa-l1-sealed@{MATHQA_VERSION}"):
         sealed_benchmark("reasoning/mathqa-l1-sealed@7", SECRET)
     with pytest.raises(SealedError, match=f"at least {MIN_SECRET_BYTES} bytes"):
         sealed_benchmark("reasoning/mathqa-l1-sealed", b"short")
-    assert sealed_benchmark("reasoning/mathqa-l1-sealed@1", SECRET).full_id == \
-        "reasoning/mathqa-l1-sealed@1"
+    assert sealed_benchmark(f"reasoning/mathqa-l1-sealed@{MATHQA_VERSION}", SECRET).full_id \
+        == f"reasoning/mathqa-l1-sealed@{MATHQA_VERSION}"
 
 
 def test_secret_files_that_agents_could_read_are_refused(tmp_path, secret_file):
