@@ -27,7 +27,8 @@ class MetamathEnv(gym.Env):
     A proof may use only what the theorem's own proof in the database may use (the usage
     rule of :mod:`mathgym.verifiers.metamath.usage`): axioms and definitions in its axiom
     closure, earlier theorems that are not discouraged, not flagged inconsistent (``...BAD``)
-    and rest on no other axioms; the candidate list and the reward both apply it. Each step
+    and rest on no other axioms; the candidate list and the reward both apply it (the rule
+    reveals which axioms the stored proof rests on, never its steps). Each step
     applies a theorem (or one of the theorem's own ``$e`` hypotheses) to the first open goal,
     GPT-f style: the label's conclusion is unified with the goal and its hypotheses become new
     goals. Syntax goals (``wff``/``class``/``setvar``) are discharged automatically by parsing.

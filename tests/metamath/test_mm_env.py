@@ -49,6 +49,25 @@ def test_check_env_and_spaces(lib) -> None:
     assert info["action_mask"].sum() == len(info["candidates"]) > 0
 
 
+def test_is_success_in_every_info_and_bool_action_masks(lib) -> None:
+    """SB3 (issue 11): ``is_success`` in every info, ``action_masks()`` a bool array."""
+    import numpy as np
+
+    env = make("pm4.64")
+    _, info = env.reset(seed=0)
+    assert info["is_success"] is False
+    masks = env.action_masks()
+    assert masks.dtype == np.bool_ and masks.shape == (env.max_candidates,)
+    assert (masks == info["action_mask"].astype(bool)).all() and masks.sum() > 0
+    for action in ("nosuchlabel", "bicomi"):  # an invalid action, then a valid one
+        _, reward, term, _, info = env.step(action)
+        assert info["is_success"] is False and (reward, term) == (0.0, False)
+        assert (env.action_masks() == info["action_mask"].astype(bool)).all()
+    _, reward, term, _, info = env.step("df-or")
+    assert info["is_success"] is True and reward == 1.0 and term
+    assert not env.action_masks().any()  # no goal left: no candidate
+
+
 def test_text_actions_prove_and_reward_once(lib) -> None:
     env = make("pm4.64")
     env.reset(seed=0)

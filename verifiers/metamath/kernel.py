@@ -235,14 +235,15 @@ def check_proof(
         )
 
 
-def verify_all(db: Database, theorems: list | None = None) -> dict:
-    """Check every ``$p`` (or ``theorems``); returns counts plus the first failures."""
+def verify_all(db: Database, theorems: list | None = None, rule=None) -> dict:
+    """Check every ``$p`` (or ``theorems``), under ``rule`` if given; returns counts plus the
+    first failures."""
     verified = 0
     failed: list = []
     incomplete: list = []
     for thm in db.theorems if theorems is None else theorems:
         try:
-            check_proof(db, thm)
+            check_proof(db, thm, None, rule)
         except IncompleteProof:
             incomplete.append(thm.label)
         except MetamathError as err:
