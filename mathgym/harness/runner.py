@@ -235,19 +235,23 @@ def _task(
     )
 
 
+#: The view a sealed-split worker serves (set once per worker by ``_worker_init``).
+_WORKER_VIEW: list[BenchmarkView] = []
+
+
 def _sealed_task(
-    view: BenchmarkView, agent_name: str, agent_config: dict[str, Any], budget: float,
-    instance: Instance, seed: int,
+    agent_name: str, agent_config: dict[str, Any], budget: float, instance_id: str, seed: int,
 ) -> dict[str, Any]:
     """Worker side of a sealed split: the agent on views; the harness verifies the outcome."""
-    raw = _call_agent(_agent(agent_name, agent_config), view, instance, budget, seed)
-    return {"instance": instance.id, "seed": int(seed), "raw": raw}
+    view = _WORKER_VIEW[0]
+    raw = _call_agent(_agent(agent_name, agent_config), view, view.instance(instance_id),
+                      budget, seed)
+    return {"instance": instance_id, "seed": int(seed), "raw": raw}
 
 
-def _describe_agent(
-    agent_name: str, agent_config: dict[str, Any], view: BenchmarkView
-) -> dict[str, Any]:
+def _describe_agent(agent_name: str, agent_config: dict[str, Any]) -> dict[str, Any]:
     """Worker side of a sealed split: what the harness needs to know about the agent."""
+    view = _WORKER_VIEW[0]
     try:
         agent = _agent(agent_name, agent_config)
         return {"summary": agent_summary(agent), "privileged": is_privileged(agent),
@@ -257,9 +261,13 @@ def _describe_agent(
                 else str(err)}
 
 
-def _worker_init(lock_fd: int | None, user: tuple[int, int] | None) -> None:
+def _worker_init(lock_fd: int | None, user: tuple[int, int] | None,
+                 view: BenchmarkView | None = None) -> None:
     """Pool worker start: let go of the --out lock (it must die with the harness, not with an
-    orphaned worker) and, for sealed splits run as root, become the unprivileged worker user."""
+    orphaned worker); on a sealed split keep the view it serves (sent once per worker, not per
+    task) and, when the harness runs as root, become the unprivileged worker user."""
+    if view is not None:
+        _WORKER_VIEW[:] = [view]
     if lock_fd is not None:
         with contextlib.suppress(OSError):
             os.close(lock_fd)
@@ -308,12 +316,14 @@ class _Pool:
     ctx: Any
     lock_fd: int | None = None
     user: tuple[int, int] | None = None
+    view: BenchmarkView | None = None
 
     def make(self, workers: int) -> Any:
         from concurrent.futures import ProcessPoolExecutor
 
         return ProcessPoolExecutor(max_workers=workers, mp_context=self.ctx,
-                                   initializer=_worker_init, initargs=(self.lock_fd, self.user))
+                                   initializer=_worker_init,
+                                   initargs=(self.lock_fd, self.user, self.view))
 
 
 def _failed_record(task: _Task, error: str) -> dict[str, Any]:
@@ -585,9 +595,9 @@ def _sealed_plan(cfg: EvalConfig) -> _Plan:
         server, factory = start_env_server(benchmark)
     views = tuple(benchmark.public_view(inst) for inst in benchmark.instances)
     view = BenchmarkView(view_header(benchmark, sealed=True), views, factory)
-    pool = _Pool(mp.get_context("spawn"), user=user)
+    pool = _Pool(mp.get_context("spawn"), user=user, view=view)
     try:
-        described = _in_worker(pool, _describe_agent, cfg.agent, dict(cfg.agent_config), view)
+        described = _in_worker(pool, _describe_agent, cfg.agent, dict(cfg.agent_config))
     except BaseException:
         if server is not None:
             server.shutdown()
@@ -614,8 +624,7 @@ def _sealed_plan(cfg: EvalConfig) -> _Plan:
 
     def tasks_for(pairs: list[tuple[Instance, int]]) -> list[_Task]:
         budget = _number(_budget(cfg, benchmark))
-        return [_Task((inst.id, s), _sealed_task, (view, cfg.agent, config, budget,
-                                                   view.instance(inst.id), s))
+        return [_Task((inst.id, s), _sealed_task, (cfg.agent, config, budget, inst.id, s))
                 for inst, s in pairs]
 
     return _Plan(benchmark, described["summary"], tasks_for, pool, sealed, cleanup, server)
