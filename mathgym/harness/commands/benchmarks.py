@@ -59,4 +59,10 @@ def run(args: argparse.Namespace) -> int:
             f"{r['id']:<{width}} {r['instances']:>9}  {r['budget_unit']:<13} "
             f"{default_text:>9}  {desc}"
         )
+    from mathgym.harness.sealed import sealed_factories
+
+    sealed = list(sealed_factories())
+    if sealed:
+        print(f"sealed splits (problems drawn from a secret; run with `mathgym eval "
+              f"--sealed-secret FILE`, see docs/harness.md): {', '.join(sealed)}")
     return 0
