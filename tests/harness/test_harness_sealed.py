@@ -217,3 +217,27 @@ def test_plugin_oracles_inline_and_bad_worker_users_are_refused(tmp_path, secret
     with pytest.raises(ValueError, match="--worker-user is for sealed splits"):
         evaluate(EvalConfig(benchmark="toy/count", agent="toy-walker", out=tmp_path / "d",
                             worker_user="nobody"))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dropping to another user needs root")
+def test_worker_user_drops_privileges_before_agent_code_and_cannot_read_the_secret(secret_file):
+    import pwd
+
+    from mathgym.harness.runner import _worker_init, _worker_user
+
+    nobody = pwd.getpwnam("nobody")
+    assert _worker_user("nobody") == (nobody.pw_uid, nobody.pw_gid)
+    pid = os.fork()
+    if pid == 0:  # the child plays a pool worker: initializer first, then "agent code"
+        code = 1
+        try:
+            _worker_init(None, (nobody.pw_uid, nobody.pw_gid))
+            try:
+                secret_file.read_bytes()
+            except PermissionError:
+                code = 0 if (os.getuid(), os.getgid(), os.getgroups()) == (
+                    nobody.pw_uid, nobody.pw_gid, []) else 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
