@@ -10,6 +10,9 @@ network (separate actor and critic MLPs 72 -> 256 -> 256, tanh:
 Rows, at ``n_envs`` 8 / 64 / 1024 each:
 - ``learn``: env steps per second of ``model.learn`` (rollouts *and* updates), over
   ``--rollouts`` rollouts after one warm-up rollout;
+- ``rollout``: env steps per second of the rollout phase of those same runs (SB3's
+  ``collect_rollouts``: the policy's forward pass, the VecEnv step, the buffer), and
+  ``train_share``, the fraction of ``learn``'s time spent in the updates;
 - ``vec_env``: env steps per second of the SB3 ``VecEnv`` alone (random actions, no policy).
 
 ``dummy`` is SB3's ``DummyVecEnv`` over single ``ACMillerSchuppEnv`` (what
@@ -64,7 +67,8 @@ def _make_vec_env(backend: str, n_envs: int, seed: int):
     return VecMonitor(SB3VecEnv(ENV_ID, n_envs=n_envs, seed=seed))
 
 
-def _learn_runner(backend: str, n_envs: int, args: argparse.Namespace) -> Callable[[], float]:
+def _learn_runner(backend: str, n_envs: int,
+                  args: argparse.Namespace) -> Callable[[], dict[str, float]]:
     from stable_baselines3 import PPO
 
     from mathgym.agents.rl import ac_solver_policy_kwargs, resolve_device
@@ -78,13 +82,31 @@ def _learn_runner(backend: str, n_envs: int, args: argparse.Namespace) -> Callab
         seed=args.seed, verbose=0,
     )
     model.learn(rollout)  # warm-up: numba compile, torch allocations
+    spent = {"collect_rollouts": 0.0, "train": 0.0}
+    for phase in spent:  # time SB3's two phases on this model only
+        setattr(model, phase, _timed(getattr(model, phase), spent, phase))
 
-    def run() -> float:
+    def run() -> dict[str, float]:
+        spent.update(collect_rollouts=0.0, train=0.0)
         t0 = time.perf_counter()
         model.learn(rollout * args.rollouts, reset_num_timesteps=False)
-        return rollout * args.rollouts / (time.perf_counter() - t0)
+        elapsed = time.perf_counter() - t0
+        steps = rollout * args.rollouts
+        return {"learn": steps / elapsed, "rollout": steps / spent["collect_rollouts"],
+                "train_share": spent["train"] / elapsed}
 
     return run
+
+
+def _timed(method: Callable[..., Any], spent: dict[str, float], key: str) -> Callable[..., Any]:
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            spent[key] += time.perf_counter() - t0
+
+    return timed
 
 
 def _vec_env_runner(backend: str, n_envs: int, args: argparse.Namespace) -> Callable[[], float]:
@@ -142,21 +164,31 @@ def main(argv: list[str]) -> dict[str, Any]:
         },
         "machine": _machine(args),
     }
-    runners: dict[str, Callable[[], float]] = {}
+    runners: dict[str, Callable[[], Any]] = {}
     for n in N_ENVS:
         for backend in BACKENDS:
             runners[f"learn/{backend}/{n}"] = _learn_runner(backend, n, args)
             runners[f"vec_env/{backend}/{n}"] = _vec_env_runner(backend, n, args)
-    rates: dict[str, list[float]] = {name: [] for name in runners}
+    rates: dict[str, list[float]] = {}
     for _ in range(args.repeats):
         for name, run in runners.items():
-            rates[name].append(run())
+            result = run()
+            if isinstance(result, dict):  # a learn run: learn, rollout and train_share
+                for kind, value in result.items():
+                    rates.setdefault(name.replace("learn/", f"{kind}/"), []).append(value)
+            else:
+                rates.setdefault(name, []).append(result)
 
     def summary(values: list[float]) -> dict[str, Any]:
         return {"median": round(statistics.median(values), 1),
                 "runs": [round(v, 1) for v in values]}
 
-    for kind in ("learn", "vec_env"):
+    report["train_share_of_learn_time"] = {
+        backend: {str(n): round(statistics.median(rates[f"train_share/{backend}/{n}"]), 2)
+                  for n in N_ENVS}
+        for backend in BACKENDS
+    }
+    for kind in ("learn", "rollout", "vec_env"):
         report[f"{kind}_env_steps_per_s"] = {
             backend: {str(n): summary(rates[f"{kind}/{backend}/{n}"]) for n in N_ENVS}
             for backend in BACKENDS
