@@ -54,3 +54,19 @@ def test_namespace_maps_to_top_level_folders():
         (mathgym.leaderboards, "leaderboards"),
     ]:
         assert pathlib.Path(module.__file__).parent == ROOT / folder
+
+
+def test_rl_dependencies_keep_a_torch_range_and_setup_installs_the_cpu_wheel_first():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = {d.split(">")[0].split("=")[0].split("<")[0].strip(): d for d in project["dependencies"]}
+    for name in ("torch", "stable-baselines3", "sb3-contrib", "tensorboard"):
+        assert name in deps, f"{name} is missing from [project] dependencies"
+    # a range, so a GPU user's CUDA build of torch is kept; the pin lives in the Makefile
+    assert deps["torch"].startswith("torch>=") and "==" not in deps["torch"]
+    lines = (ROOT / "Makefile").read_text().splitlines()
+    torch_line = next(i for i, line in enumerate(lines) if "install -q torch==2.13.0" in line)
+    package_line = next(i for i, line in enumerate(lines) if "install -q -e '.[test]'" in line)
+    assert torch_line < package_line, "make setup must install torch==2.13.0 before the package"
+    check = next(line for line in lines if "import mathgym" in line and "$(PY) -c" in line)
+    for module in ("torch", "stable_baselines3", "sb3_contrib", "tensorboard"):
+        assert module in check, f"make setup's import check does not import {module}"
