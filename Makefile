@@ -30,12 +30,13 @@ system-deps:
 	  echo "warning: apt-get not found; install Debian's metamath and metamath-databases by hand"; \
 	fi
 
+# torch: the CPU wheel torch==2.13.0 lies on our machines' disk. It is installed before the
+# package, so pyproject's range (torch>=2.4) is already met and pip pulls no CUDA build of GBs;
+# a GPU user who installed a CUDA build of torch keeps it (the range admits it).
 $(VENV)/.stamp-install: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "mathgym needs Python 3.11+"'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip $(PIPQ)
-	# The CPU wheel of torch lies on our machines' disk; install it before the package so that
-	# pyproject's range (torch>=2.4) is already met and pip does not pull a CUDA build of GBs.
 	$(PIP) install -q torch==2.13.0 $(PIPQ)
 	$(PIP) install -q -e '.[test]' $(PIPQ)
 	@$(PY) -c 'import mathgym, gymnasium, numba, ray, hypothesis, torch, stable_baselines3, sb3_contrib, tensorboard' || (echo "set-up failed: see pip output above"; exit 1)
