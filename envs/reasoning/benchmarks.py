@@ -34,11 +34,12 @@ BENCHMARK_SEED = 20250
 #: Problems per module in ``mathqa-l*`` and ``progsynth-l1``.
 MATHQA_PER_MODULE = 50
 PROGSYNTH_PER_MODULE = 20
-#: Versions of the benchmarks (bump on any change of instances, caps or verifier). MathQA v2:
+#: Versions of the benchmarks (bump on any change of instances, caps or verifier). v2 of both:
 #: the generator fixes of 579cd7a (list_prime_factors answers an unordered list, linear_1d and
-#: its composed variant name their variable) changed the content of every level.
+#: its composed variant name their variable) changed the content of every level; ProgSynth has
+#: linear_1d and list_prime_factors too.
 MATHQA_VERSION = 2
-PROGSYNTH_VERSION = 1
+PROGSYNTH_VERSION = 2
 
 #: Instance data keys agents see: the task (question, answer type and its spec, module and
 #: difficulty), not ``answer_sha256`` nor the generator's ``seed`` and ``index``.
