@@ -114,21 +114,43 @@ def _rank_key(doc: dict[str, Any], reproduced_first: bool = True) -> tuple:
 STALE_MARK = " [stale]"
 
 
-def current_identity(benchmark_id: str) -> tuple[int, str] | None:
-    """(version, content hash) of the benchmark in this mathgym; None if it cannot be built."""
+def _registry_benchmark(benchmark_id: str) -> Any:
+    """This mathgym's benchmark of that id (a sealed split drawn with a dummy seed: its
+    version and size are the facts a board shows, its instances are secret); None if unknown."""
     from mathgym.harness.registry import get_benchmark
+    from mathgym.harness.sealed import is_sealed_id, sealed_factories
 
+    name = benchmark_id.partition("@")[0]
     try:
-        bench = get_benchmark(benchmark_id)
+        if is_sealed_id(name):
+            return sealed_factories()[name](0)
+        return get_benchmark(name)
     except Exception:  # unknown here, or its family is broken: every row is flagged stale
         return None
-    return bench.version, bench.content_hash
+
+
+def current_identity(benchmark_id: str) -> tuple[int, str | None] | None:
+    """(version, content hash) of the benchmark in this mathgym; None if it cannot be built.
+
+    A sealed split's content hash depends on its secret, so only its version is compared.
+    """
+    from mathgym.harness.sealed import is_sealed_id
+
+    bench = _registry_benchmark(benchmark_id)
+    if bench is None:
+        return None
+    return bench.version, None if is_sealed_id(bench.id) else bench.content_hash
 
 
 def is_stale(doc: dict[str, Any]) -> bool:
     """True when the submission's benchmark version or instance set is not the current one."""
     head = doc["benchmark"]
-    return current_identity(head["id"]) != (head["version"], head["content_hash"])
+    current = current_identity(head["id"])
+    if current is None:
+        return True
+    version, content_hash = current
+    return head["version"] != version or (content_hash is not None
+                                          and head["content_hash"] != content_hash)
 
 
 def ranked_rows(submissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -206,13 +228,17 @@ def format_table(rows: list[dict[str, Any]], markdown: bool = False) -> str:
 
 
 def benchmark_facts(benchmark_id: str) -> dict[str, Any] | None:
-    """The registry's header of a benchmark (``Benchmark.summary()``); None if unknown here."""
-    from mathgym.harness.registry import get_benchmark
+    """The registry's header of a benchmark (``Benchmark.summary()``); None if unknown here.
 
-    try:
-        return get_benchmark(benchmark_id).summary()
-    except Exception:  # unknown here, or its family is broken: the board says so
+    For a sealed split the content hash is left out: it differs per secret.
+    """
+    bench = _registry_benchmark(benchmark_id)
+    if bench is None:
         return None
+    facts = bench.summary()
+    if current_identity(bench.id)[1] is None:
+        facts["content_hash"] = "(sealed: one per secret)"
+    return facts
 
 
 MARKS_NOTE = (

@@ -93,24 +93,61 @@ def _check_certificate(bench: Any, instance: Any, certificate: Any, seconds: flo
         return Verdict(False, str(err))
 
 
-def verify_results(doc: dict[str, Any], check_seconds: float = CHECK_SECONDS) -> dict[str, Any]:
+def _benchmark_for(doc: dict[str, Any], sealed_secret: bytes | None) -> Any:
+    """The benchmark a results file claims, built here; a sealed split only from its secret.
+
+    A sealed run (``benchmark.sealed.secret_sha256``) can be verified only by someone holding
+    the secret whose SHA-256 it carries (``mathgym submit --sealed-secret FILE``).
+    """
+    from mathgym.harness.registry import get_benchmark
+    from mathgym.harness.sealed import SealedError, sealed_benchmark, secret_matches
+
+    head = doc["benchmark"]
+    spec = f"{head['id']}@{head['version']}"
+    sealed = head.get("sealed")
+    if sealed is None:
+        if sealed_secret is not None:
+            raise SubmissionError(f"rejected: --sealed-secret given, but {spec} is not a sealed "
+                                  "run")
+        try:
+            return get_benchmark(spec)
+        except ValueError as err:
+            raise SubmissionError(f"rejected: {err}") from None
+    if sealed_secret is None:
+        raise SubmissionError(
+            f"rejected: {spec} is a sealed run; only the holder of its secret can verify it "
+            "(mathgym submit --sealed-secret FILE)")
+    commitment = sealed.get("secret_sha256") if isinstance(sealed, dict) else None
+    if not isinstance(commitment, str) or not secret_matches(sealed_secret, commitment):
+        raise SubmissionError(f"rejected: the --sealed-secret does not match the secret this "
+                              f"run of {spec} was drawn with (its sha256 differs)")
+    if doc["env"].get("kwargs"):
+        raise SubmissionError("rejected: a sealed run stores no env kwargs (they would reveal "
+                              "the problems' seeds); this file has some")
+    try:
+        return sealed_benchmark(spec, sealed_secret)
+    except SealedError as err:
+        raise SubmissionError(f"rejected: {err}") from None
+
+
+def verify_results(
+    doc: dict[str, Any], check_seconds: float = CHECK_SECONDS,
+    sealed_secret: bytes | None = None,
+) -> dict[str, Any]:
     """Check a (schema-valid) results document against this mathgym; return it re-verified.
 
     The returned copy has recomputed ``metrics``, the registry's benchmark facts, and every
-    record's ``solved`` set from the verifier. Raises :class:`SubmissionError` on any problem.
+    record's ``solved`` set from the verifier. ``sealed_secret`` is needed (and only accepted)
+    for a sealed run. Raises :class:`SubmissionError` on any problem.
     """
     from mathgym.leaderboards.claims import budget_problems, cost_problems
 
     from mathgym.harness.metrics import compute_metrics
-    from mathgym.harness.registry import get_benchmark
 
     check_agent_identity(doc["agent"])
     head = doc["benchmark"]
     spec = f"{head['id']}@{head['version']}"
-    try:
-        bench = get_benchmark(spec)
-    except ValueError as err:
-        raise SubmissionError(f"rejected: {err}") from None
+    bench = _benchmark_for(doc, sealed_secret)
     if head["content_hash"] != bench.content_hash:
         raise SubmissionError(
             f"rejected: content hash mismatch for {spec}: the file says {head['content_hash']}, "
@@ -149,20 +186,17 @@ def verify_results(doc: dict[str, Any], check_seconds: float = CHECK_SECONDS) ->
             f"rejected: {len(extra)} record(s) for seeds the file does not list:", extra))
     budget = float(doc["budget"]["amount"])
     overshoot = float(getattr(bench, "budget_overshoot", 0) or 0)
-    min_cost = getattr(bench, "min_cost", None)
     problems: list[str] = []
     verified = []
     for rec in doc["results"]:
         rec = dict(rec)
         instance = bench.instance(rec["instance"])
         floor = None
-        if rec["solved"] and min_cost is not None and rec["certificate"] is not None:
+        if rec["solved"]:
             try:
-                floor = float(min_cost(instance, rec["certificate"]))
-            except Exception as err:  # a malformed certificate: the verifier says why below
-                floor = None
-                problems.append(f"instance {rec['instance']} seed {rec['seed']}: certificate "
-                                f"has no cost bound ({type(err).__name__}: {err})")
+                floor = bench.cost_floor(instance, rec["certificate"])
+            except ValueError as err:  # a malformed certificate has no cost bound
+                problems.append(f"instance {rec['instance']} seed {rec['seed']}: {err}")
         found = cost_problems(rec, budget, overshoot, floor)
         problems += found
         if rec["solved"] and not found:
@@ -176,6 +210,8 @@ def verify_results(doc: dict[str, Any], check_seconds: float = CHECK_SECONDS) ->
             f"rejected: {len(problems)} record(s) fail verification:", problems))
     out = dict(doc)
     out["benchmark"] = bench.summary()
+    if head.get("sealed") is not None:
+        out["benchmark"]["sealed"] = dict(head["sealed"])
     out["results"] = verified
     out["metrics"] = compute_metrics(verified, bench.instances, doc["seeds"], bench.strata)
     return out
@@ -219,6 +255,7 @@ def submit(
     reproduce: int | None = None,
     reproduce_seed: int | None = None,
     check_seconds: float = CHECK_SECONDS,
+    sealed_secret: bytes | None = None,
 ) -> Path:
     """Validate, re-verify and store a results file; regenerate the board. Returns the new file.
 
@@ -238,7 +275,7 @@ def submit(
     )
 
     doc = read_submission(results_path)
-    checked = verify_results(doc, check_seconds=check_seconds)
+    checked = verify_results(doc, check_seconds=check_seconds, sealed_secret=sealed_secret)
     claimed = doc["metrics"].get("solved")
     sub_id = canonical_submission_id(checked)
     bench_id = checked["benchmark"]["id"]
@@ -249,6 +286,10 @@ def submit(
                               "(add --reproduce K to re-run K of its records and mark it)")
     reproduced = None
     if reproduce:
+        if sealed_secret is not None:
+            raise SubmissionError("rejected: --reproduce re-runs agents in this process, which "
+                                  "must not hold a sealed split's secret; re-run the sealed "
+                                  "evaluation with `mathgym eval --sealed-secret` instead")
         bench = get_benchmark(f"{bench_id}@{checked['benchmark']['version']}")
         try:
             reproduced = reproduce_records(checked, bench, int(reproduce), reproduce_seed)
@@ -309,6 +350,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seed of the draw of --reproduce records (default: a fresh random one; stored "
              "with the submission)")
     parser.add_argument(
+        "--sealed-secret", default=None, metavar="FILE",
+        help="the secret a sealed run was drawn with (board maintainers only; see "
+             "docs/harness.md)")
+    parser.add_argument(
         "--check-seconds", type=float, default=CHECK_SECONDS, metavar="S",
         help=f"wall-clock limit per certificate check (default {CHECK_SECONDS:g})")
 
@@ -323,9 +368,19 @@ def run(args: argparse.Namespace) -> int:
     if not args.check_seconds > 0:
         print(f"error: --check-seconds must be > 0, got {args.check_seconds}", file=sys.stderr)
         return 2
+    secret = None
+    if args.sealed_secret is not None:
+        from mathgym.harness.sealed import SealedError, read_secret
+
+        try:
+            secret = read_secret(args.sealed_secret)
+        except SealedError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
     try:
         path = submit(args.results, args.root, reproduce=args.reproduce,
-                      reproduce_seed=args.reproduce_seed, check_seconds=args.check_seconds)
+                      reproduce_seed=args.reproduce_seed, check_seconds=args.check_seconds,
+                      sealed_secret=secret)
     except SubmissionError as err:
         print(str(err), file=sys.stderr)
         return 1
