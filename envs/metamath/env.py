@@ -102,6 +102,7 @@ class MetamathEnv(gym.Env):
         self.prover: Prover | None = None
         self.state: ProofState | None = None
         self._candidates: list = []
+        self._candidates_of: ProofState | None = None  # the state _candidates belong to
         self._mask = np.zeros(max_candidates, dtype=np.int8)
         self._steps = 0
 
@@ -184,7 +185,9 @@ class MetamathEnv(gym.Env):
         return text[:MAX_OBS_CHARS]
 
     def _info(self) -> dict:
-        self._candidates = self.prover.candidates(self.state, self.max_candidates)
+        if self.state is not self._candidates_of:  # states are immutable: same object, same list
+            self._candidates = self.prover.candidates(self.state, self.max_candidates)
+            self._candidates_of = self.state
         mask = np.zeros(self.max_candidates, dtype=np.int8)
         mask[: len(self._candidates)] = 1
         self._mask = mask
