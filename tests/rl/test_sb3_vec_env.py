@@ -130,3 +130,11 @@ def test_bad_input_is_a_clear_error():
         venv.step(np.zeros(3, dtype=np.int64))
     with pytest.raises(ValueError, match="render_mode must be None or 'rgb_array'"):
         SB3VecEnv("mathgym/AC-v0", n_envs=2, render_mode="human")
+
+
+def test_a_vector_env_without_copies_still_gives_sb3_fresh_arrays():
+    venv = SB3VecEnv("mathgym/AC-v0", n_envs=2, copy=False)
+    first = venv.reset()
+    kept = first.copy()
+    second, *_ = venv.step(np.array([0, 1]))
+    assert second is not first and np.array_equal(first, kept)

@@ -50,7 +50,9 @@ class SB3VecEnv(VecEnv):
     index, ``set_attr`` sets it for all envs (``indices`` must be ``None`` or all envs), and
     ``env_method`` calls the vector env's method once and returns its result per index;
     ``env_method("action_masks")`` (sb3-contrib's ``MaskablePPO``) returns the
-    ``(len(indices), n_actions)`` mask array, whose rows are the envs' masks.
+    ``(len(indices), n_actions)`` mask array, whose rows are the envs' masks. ``reset_infos``
+    (``total_length``, ``is_success``) is set by ``reset()``; unlike ``DummyVecEnv``, an
+    autoreset does not update it.
     """
 
     def __init__(
@@ -74,6 +76,9 @@ class SB3VecEnv(VecEnv):
                 "n_envs only with an env id"
             )
         self.venv = _check_vector_env(env)
+        # SB3 keeps the last observation while it steps again: a vector env built with
+        # copy=False returns one buffer every step, which would overwrite it
+        self._copy_obs = not getattr(self.venv.unwrapped, "copy", True)
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"SB3VecEnv: render_mode must be None or 'rgb_array', got "
                              f"{render_mode!r}")
@@ -95,8 +100,8 @@ class SB3VecEnv(VecEnv):
         self._reset_seeds()
         self._reset_options()
         self.reset_infos = _per_env_infos(self.num_envs, info)
-        self._obs = obs
-        return obs
+        self._obs = obs.copy() if self._copy_obs else obs
+        return self._obs
 
     def step_async(self, actions: np.ndarray) -> None:
         actions = np.asarray(actions)
@@ -122,8 +127,8 @@ class SB3VecEnv(VecEnv):
         final_obs = info.get("final_obs")
         for i in finished.tolist():
             infos[i]["terminal_observation"] = final_obs[i]
-        self._obs = obs
-        return obs, rewards.astype(np.float32), dones, infos
+        self._obs = obs.copy() if self._copy_obs else obs
+        return self._obs, rewards.astype(np.float32), dones, infos
 
     def action_masks(self) -> np.ndarray:
         """``(n_envs, n_actions)`` bool: the valid actions of every env."""
