@@ -24,8 +24,10 @@ def test_gym_make_and_options_select_the_problem():
     assert obs == p.question
     assert (info["module"], info["difficulty"], info["seed"], info["index"]) == \
         ("numbers__gcd", 2, 5, 17)
+    assert info["is_success"] is False
     obs, reward, terminated, truncated, info = env.step(p.answer)
     assert (reward, terminated, truncated, info["solved"]) == (1.0, True, False, True)
+    assert info["is_success"] is True
     assert info["answer"] == p.answer
 
 
@@ -85,7 +87,7 @@ def test_multi_turn_runs_out_of_attempts():
     wrong = "False" if env.problem.answer == "True" else "True"
     assert env.step(wrong)[2] is False
     _, reward, terminated, _, info = env.step(wrong)
-    assert (reward, terminated, info["solved"]) == (0.0, True, False)
+    assert (reward, terminated, info["solved"], info["is_success"]) == (0.0, True, False, False)
 
 
 def test_expected_form_names_the_type():

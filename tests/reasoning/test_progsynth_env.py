@@ -43,13 +43,14 @@ def test_solving_linear_1d_by_hand():
     assert info["elements"][0].startswith("eq:") and info["elements"][1].startswith("var:")
     assert info["action_mask"][OPERATOR_INDEX["solve"]]
     assert not info["action_mask"][OPERATOR_INDEX["is_prime"]]  # bool does not fit num
+    assert info["is_success"] is False
     obs, r, term, _, info = env.step(OPERATOR_INDEX["solve"])
-    assert (r, term) == (0.0, False)
+    assert (r, term, info["is_success"]) == (0.0, False, False)
     assert info["graph"] == "solve(?, ?)"
     assert info["action_mask"][E + 0] and not info["action_mask"][E + 1]  # eq slot first
     env.step(E + 0)
     obs, r, term, _, info = env.step(E + 1)
-    assert (r, term, info["solved"]) == (1.0, True, True)
+    assert (r, term, info["solved"], info["is_success"]) == (1.0, True, True, True)
     p = generate("algebra__linear_1d", 1, 0, 4)
     assert info["program_answer"] == p.answer
     # observation: question characters, <sep>, then three graph tokens
@@ -70,7 +71,7 @@ def test_wrong_program_gets_zero_and_invalid_action_ends_episode():
     assert term and (r == 1.0) == (a * b // np.gcd(a, b) == int(p.answer))
     env.reset(options={"module": "numbers__gcd", "index": 0})
     _, r, term, _, info = env.step(OPERATOR_INDEX["solve"])  # no equation: masked out
-    assert (r, term, info["invalid_action"]) == (0.0, True, True)
+    assert (r, term, info["invalid_action"], info["is_success"]) == (0.0, True, True, False)
 
 
 def test_mask_always_allows_completion_within_max_nodes():
