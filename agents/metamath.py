@@ -301,7 +301,7 @@ class MetamathBestFirstAgent(Agent):
     """
 
     name = "metamath-best-first"
-    version = "2"
+    version = "3"  # 3: candidates follow the usage rule (docs/metamath.md)
 
     def __init__(self, *, branching: int = 24, scan: int = 400) -> None:
         if branching < 1 or scan < 1:

@@ -10,6 +10,7 @@ import numpy as np
 from gymnasium import spaces
 from mathgym.envs.metamath.library import SPLITS, load_library
 from mathgym.envs.metamath.prover import ActionError, ProofState, Prover
+from mathgym.envs.wrappers.compat import TextSpace, check_render_mode
 from mathgym.verifiers.metamath.database import DEFAULT_DATABASE, MetamathError
 from mathgym.verifiers.metamath.kernel import check_proof
 
@@ -85,8 +86,7 @@ class MetamathEnv(gym.Env):
             raise ValueError(f"unknown split {split!r}; choose one of {SPLITS}")
         if max_steps < 1 or max_candidates < 1:
             raise ValueError("max_steps and max_candidates must be positive")
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        check_render_mode("MetamathEnv", render_mode, self.metadata["render_modes"])
         self.lib = load_library(database)
         if theorem is not None:
             self.lib.theorem(theorem)  # validates the label
@@ -96,7 +96,7 @@ class MetamathEnv(gym.Env):
         self.max_candidates = max_candidates
         self.render_mode = render_mode
         self.action_space = spaces.Discrete(max_candidates)
-        self.observation_space = spaces.Text(
+        self.observation_space = TextSpace(
             max_length=MAX_OBS_CHARS, min_length=0, charset="".join(sorted(CHARSET))
         )
         self.prover: Prover | None = None

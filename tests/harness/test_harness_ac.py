@@ -67,7 +67,7 @@ def test_replayed_ak2_is_accepted(replayed, tmp_path):
     assert stored.parent == tmp_path / "boards" / "ac" / "ak"
     readme = (stored.parent / "README.md").read_text()
     assert replayed["agent"]["oracle"] is True  # replay is privileged: an oracle row, unranked
-    row = next(line for line in readme.splitlines() if "replay v1 (path=" in line)
+    row = next(line for line in readme.splitlines() if "replay v2 (path=" in line)
     assert row.startswith("| oracle |") or row.startswith("| - |") or "oracle" in row, row
     assert "| 1/6 | 0.167 \\[0.000, 0.500\\] |" in row, row
 

@@ -112,3 +112,16 @@ def test_metamath_behind_the_wrapper_passes_check_env_and_trains():
     model.learn(8)  # each Metamath step unifies against set.mm (~0.2 s): keep it short
     action, _ = model.predict(obs, action_masks=env.action_masks())
     assert env.action_masks()[int(action)]
+
+
+@needs_set_mm
+def test_sb3_on_bare_metamath_names_the_wrapper():
+    """SB3 asks for render_mode="rgb_array" (refused as a TypeError, so SB3 retries without
+    one), then meets the Text observation, whose error says what to wrap the env in."""
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.env_util import make_vec_env
+
+    with pytest.raises(TypeError, match="mathgym.envs.wrappers.HashedTextFeatures"):
+        PPO("MlpPolicy", "mathgym/Metamath-v0")
+    with pytest.raises(TypeError, match="mathgym.envs.wrappers.HashedTextFeatures"):
+        make_vec_env("mathgym/Metamath-v0", n_envs=2, env_kwargs={"theorem": "pm4.64"})
