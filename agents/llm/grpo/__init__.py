@@ -1,0 +1,48 @@
+"""The GRPO family as pure tensor functions (issue 12): advantages, the policy loss, DAPO's
+reward shaping and dynamic sampling. docs/llm.md, "Losses and advantages", gives the formulas."""
+
+from mathgym.agents.llm.grpo.advantages import (
+    compute_advantages,
+    dr_grpo_advantages,
+    grpo_advantages,
+    reinforce_pp_advantages,
+    rloo_advantages,
+    zero_variance_groups,
+)
+from mathgym.agents.llm.grpo.loss import (
+    DEFAULT_AGGREGATION,
+    LossConfig,
+    aggregate,
+    importance_ratio,
+    kl_estimate,
+    policy_loss,
+    sampler_importance_weights,
+    seq_mean_token_mean,
+    seq_mean_token_sum,
+    seq_mean_token_sum_norm,
+    token_mean,
+)
+from mathgym.agents.llm.grpo.rewards import dynamic_sampling_keep, kept_rows, overlong_penalty
+
+__all__ = [
+    "DEFAULT_AGGREGATION",
+    "LossConfig",
+    "aggregate",
+    "compute_advantages",
+    "dr_grpo_advantages",
+    "dynamic_sampling_keep",
+    "grpo_advantages",
+    "importance_ratio",
+    "kept_rows",
+    "kl_estimate",
+    "overlong_penalty",
+    "policy_loss",
+    "reinforce_pp_advantages",
+    "rloo_advantages",
+    "sampler_importance_weights",
+    "seq_mean_token_mean",
+    "seq_mean_token_sum",
+    "seq_mean_token_sum_norm",
+    "token_mean",
+    "zero_variance_groups",
+]
