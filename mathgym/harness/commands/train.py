@@ -1,0 +1,71 @@
+"""``mathgym train``: train a learner on a benchmark, solving it while training (docs/rl.md).
+
+Example (AC-Solver's PPO on the 1190 Miller-Schupp presentations)::
+
+    mathgym train --benchmark ac/ms1190 --agent sb3-ppo --budget 40000000 --seed 0 \\
+        --out runs/ppo
+    mathgym train ... --out runs/ppo --resume            # after a kill, even kill -9
+    mathgym train ... --config split=random --out runs/ppo-split   # train, then
+    mathgym eval --benchmark ac/ms1190 --agent sb3 --config checkpoint=runs/ppo-split/model.zip \\
+        --budget 2000 --out runs/ppo-split-eval                     # evaluate
+
+Writes OUT/results.json (one record per instance: the shortest path found while training and
+the env steps spent when it was found), OUT/checkpoint.pt (everything needed to resume),
+OUT/model.zip (the SB3 model, what ``--agent sb3`` loads), OUT/training.json, OUT/logs/
+(SB3's CSV and TensorBoard logs). Errors (unknown names, bad config, an --out in use or
+holding another run) print one ``error:`` line and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--benchmark", required=True, help="e.g. ac/ms1190")
+    parser.add_argument("--agent", required=True, metavar="LEARNER",
+                        help="learner: sb3-ppo, sb3-maskable-ppo, sb3-dqn")
+    parser.add_argument("--budget", type=int, required=True,
+                        help="training env steps (summed over the envs)")
+    parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--config", action="append", metavar="KEY=VALUE",
+                        help="learner or env setting (repeatable); VALUE is JSON or text")
+    parser.add_argument("--config-json", help="settings as one JSON object")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the (killed) run in --out from its last checkpoint")
+    parser.add_argument("--checkpoint-every", type=int, default=200_000, metavar="N",
+                        help="env steps between checkpoints (default: 200000)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from mathgym.harness.commands.evaluate import parse_config
+    from mathgym.harness.results import ResultsError
+
+    try:
+        from mathgym.agents.rl.common.train import TrainArgs, train
+
+        block = train(TrainArgs(
+            benchmark=args.benchmark, learner=args.agent, budget=args.budget, out=args.out,
+            seed=args.seed, config=parse_config(args.config, args.config_json),
+            resume=args.resume, checkpoint_every=args.checkpoint_every, device=args.device,
+            progress=not args.no_progress,
+        ))
+    except (ValueError, TypeError, RuntimeError, ResultsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        where = f"{err.filename}: " if err.filename is not None else ""
+        print(f"error: {where}{err.strerror or err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the last checkpoint is in {args.out}; run the same command with "
+              "--resume to continue", file=sys.stderr)
+        return 130
+    print(f"{args.agent} on {args.benchmark}: {block['steps']} steps, solved "
+          f"{block['curve'][-1][1]} (at the training cap: {block['solved_at_training_cap']}); "
+          f"model sha256 {block['checkpoint_sha256']} -> {args.out}")
+    return 0
