@@ -66,6 +66,10 @@ class LossConfig:
     """KL coefficient to the reference policy; 0 needs no `ref_logp`."""
     kl_estimator: KLEstimator = "k3"
     """k1 = log(pi/pi_ref), k2 = (log ratio)^2 / 2, k3 = r - 1 - log r with r = pi_ref/pi."""
+    kl_ratio_correction: bool = False
+    """Multiply the per-token KL by the (differentiable) ratio pi_theta/pi_old, so its gradient is
+    the unbiased reverse-KL gradient for samples from pi_old (DeepSeek-V3.2, arXiv 2512.02556).
+    Off here as in GRPO's eq. 3; TRL 1.16 turns it on by default (`use_bias_correction_kl`)."""
     max_completion_length: int | None = None
     """dr_grpo's constant divisor; None uses the tensor's T (constant only if T is fixed)."""
     aggregation: Aggregation | None = None
@@ -244,7 +248,10 @@ def importance_ratio(
 
 
 def _masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Mean over counted tokens; a `(B, 1)` per-sequence value averages over counted sequences."""
+    """Mean over counted tokens; a `(B, 1)` per-sequence value averages over counted sequences.
+
+    (TRL averages a per-sequence statistic over all B sequences, fully masked ones included.)
+    """
     if x.shape[1] == 1 and mask.shape[1] != 1:
         mask = (mask.sum(dim=1, keepdim=True) > 0).to(mask.dtype)
     return (x * mask).sum() / mask.sum().clamp(min=1.0)
@@ -304,7 +311,8 @@ def policy_loss(
         if ref_logp is None:
             raise ValueError("beta != 0 needs ref_logp")
         per_token_kl = kl_estimate(logp, ref_logp, cfg.kl_estimator)  # (B, T)
-        per_token_loss = per_token_loss + cfg.beta * per_token_kl
+        kl_term = per_token_kl * ratio if cfg.kl_ratio_correction else per_token_kl
+        per_token_loss = per_token_loss + cfg.beta * kl_term
 
     loss = aggregate(
         per_token_loss.expand_as(mask),
