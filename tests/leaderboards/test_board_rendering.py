@@ -6,27 +6,17 @@ from __future__ import annotations
 import copy
 import json
 import re
-from pathlib import Path
 
 import pytest
+from board_runs import board_run, write_doc
 from mathgym.leaderboards import board, page
 from mathgym.leaderboards.submit import SubmissionError, submit
-
-BOARD = Path(__file__).resolve().parents[2] / "leaderboards" / "ac" / "quick"
 
 
 @pytest.fixture()
 def real_run() -> dict:
-    (path,) = sorted(BOARD.glob("*-ac-greedy-*.json"))
-    doc = json.loads(path.read_text())
-    doc.pop("submission")
-    return doc
-
-
-def _write(tmp_path: Path, doc: dict, name: str = "results.json") -> Path:
-    path = tmp_path / name
-    path.write_text(json.dumps(doc))
-    return path
+    """The honest ac-greedy run of the ac/quick board (10 instances, 6 solved)."""
+    return board_run("ac/quick", "ac-greedy")
 
 
 def _table_rows(readme: str) -> list[str]:
@@ -51,7 +41,7 @@ def test_bad_agent_names_are_refused_with_the_rule(real_run, tmp_path, name):
     doc = copy.deepcopy(real_run)
     doc["agent"]["name"] = name
     with pytest.raises((SubmissionError, ValueError), match="rule|pattern|agent name"):
-        submit(_write(tmp_path, doc), root=tmp_path / "boards")
+        submit(write_doc(tmp_path, doc), root=tmp_path / "boards")
     assert not (tmp_path / "boards").exists()
 
 
@@ -60,7 +50,7 @@ def test_bad_agent_versions_are_refused(real_run, tmp_path, version):
     doc = copy.deepcopy(real_run)
     doc["agent"]["version"] = version
     with pytest.raises((SubmissionError, ValueError)):
-        submit(_write(tmp_path, doc), root=tmp_path / "boards")
+        submit(write_doc(tmp_path, doc), root=tmp_path / "boards")
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES[:5])
@@ -104,7 +94,7 @@ def test_markdown_cell_escapes_what_markdown_would_interpret():
 def test_edited_num_instances_never_reaches_the_board(real_run, tmp_path):
     doc = copy.deepcopy(real_run)
     doc["benchmark"]["num_instances"] = 99999
-    path = submit(_write(tmp_path, doc), root=tmp_path / "boards")
+    path = submit(write_doc(tmp_path, doc), root=tmp_path / "boards")
     assert json.loads(path.read_text())["benchmark"]["num_instances"] == 10
     readme = (path.parent / "README.md").read_text()
     assert "Instances: 10;" in readme and "99999" not in readme
@@ -115,7 +105,7 @@ def test_edited_num_instances_never_reaches_the_board(real_run, tmp_path):
 
 def test_a_failed_render_leaves_the_board_as_it_was(real_run, tmp_path, monkeypatch):
     root = tmp_path / "boards"
-    submit(_write(tmp_path, real_run), root=root)
+    submit(write_doc(tmp_path, real_run), root=root)
     folder = root / "ac" / "quick"
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
 
@@ -126,7 +116,7 @@ def test_a_failed_render_leaves_the_board_as_it_was(real_run, tmp_path, monkeypa
     doc = copy.deepcopy(real_run)
     doc["agent"]["config"]["variant"] = 1  # another run: a new submission id
     with pytest.raises(RuntimeError):
-        submit(_write(tmp_path, doc, "other.json"), root=root)
+        submit(write_doc(tmp_path, doc, "other.json"), root=root)
     after = {p.name: p.read_bytes() for p in folder.iterdir()}
     assert after == before  # no new JSON, README and index.html untouched
 

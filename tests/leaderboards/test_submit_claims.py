@@ -10,9 +10,9 @@ from __future__ import annotations
 import copy
 import json
 import math
-from pathlib import Path
 
 import pytest
+from board_runs import board_run, write_doc
 from mathgym.leaderboards import claims
 from mathgym.leaderboards.submit import (
     MAX_SUBMISSION_BYTES,
@@ -23,22 +23,11 @@ from mathgym.leaderboards.submit import (
 
 from mathgym.harness.benchmark import Benchmark
 
-BOARD = Path(__file__).resolve().parents[2] / "leaderboards" / "ac" / "quick"
-
 
 @pytest.fixture()
 def real_run() -> dict:
-    """The honest ac-greedy run of the ac/quick board, as its results file was."""
-    (path,) = sorted(BOARD.glob("*-ac-greedy-*.json"))
-    doc = json.loads(path.read_text())
-    doc.pop("submission")
-    return doc
-
-
-def _write(tmp_path: Path, doc: dict, name: str = "results.json") -> Path:
-    path = tmp_path / name
-    path.write_text(json.dumps(doc))
-    return path
+    """The honest ac-greedy run of the ac/quick board (10 instances, 6 solved)."""
+    return board_run("ac/quick", "ac-greedy")
 
 
 def _solved(doc: dict) -> list[dict]:
@@ -46,7 +35,7 @@ def _solved(doc: dict) -> list[dict]:
 
 
 def test_the_real_run_itself_is_accepted(real_run, tmp_path):
-    path = submit(_write(tmp_path, real_run), root=tmp_path / "boards")
+    path = submit(write_doc(tmp_path, real_run), root=tmp_path / "boards")
     assert json.loads(path.read_text())["metrics"]["solved"] == 6
 
 
@@ -57,7 +46,7 @@ def test_copy_with_budget_1e_9_and_zero_costs_is_refused(real_run, tmp_path):
     for rec in doc["results"]:
         rec["cost"] = 0
     with pytest.raises(SubmissionError, match="counted in whole numbers"):
-        submit(_write(tmp_path, doc), root=tmp_path / "boards")
+        submit(write_doc(tmp_path, doc), root=tmp_path / "boards")
     assert not (tmp_path / "boards").exists()
 
 

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 
 import pytest
+from board_runs import board_run, write_doc
 from mathgym.leaderboards.submit import SubmissionError, submit
 
-BOARDS = Path(__file__).resolve().parents[2] / "leaderboards"
 SET_MM = Path("/usr/share/metamath/databases/set.mm")
 
 #: The 20-action ex-falso script of tests/metamath/test_mm_usage.py: through riotaclbBAD (an
@@ -24,17 +23,6 @@ EX_FALSO = [
 ]
 
 
-def _board_run(benchmark: str, agent: str) -> dict:
-    (path,) = sorted((BOARDS / benchmark).glob(f"*-{agent}-*.json"))
-    doc = json.loads(path.read_text())
-    doc.pop("submission")
-    return doc
-
-
-def _write(tmp_path: Path, doc: dict) -> Path:
-    path = tmp_path / "results.json"
-    path.write_text(json.dumps(doc))
-    return path
 
 
 @pytest.mark.skipif(not SET_MM.exists(), reason=f"{SET_MM} is absent (make setup installs it)")
@@ -43,14 +31,14 @@ def _write(tmp_path: Path, doc: dict) -> Path:
     (1, "usgrnbssvwo2 seed 0: cost 1 is below 20"),  # the reported 'accepted at budget 1'
 ])
 def test_a_forged_ex_falso_metamath_record_is_refused(tmp_path, budget, reason):
-    doc = _board_run("formal/metamath-quick", "random")
+    doc = board_run("formal/metamath-quick", "random")
     doc["budget"]["amount"] = budget
     for rec in doc["results"]:
         rec["cost"] = min(rec["cost"], budget)
     rec = next(r for r in doc["results"] if r["instance"] == "usgrnbssvwo2")
     rec.update(solved=True, claimed=True, certificate=EX_FALSO, cost=min(len(EX_FALSO), budget))
     with pytest.raises(SubmissionError, match=reason):
-        submit(_write(tmp_path, doc), root=tmp_path / "boards")
+        submit(write_doc(tmp_path, doc), root=tmp_path / "boards")
     assert not (tmp_path / "boards").exists()
 
 
@@ -61,7 +49,7 @@ def test_a_forged_ex_falso_metamath_record_is_refused(tmp_path, budget, reason):
     "\\boxed{{{ref} + 10^{{-45}}\\sqrt{{3}}}}",
 ])
 def test_a_reference_plus_a_tiny_irrational_term_is_refused(tmp_path, forge):
-    doc = _board_run("reasoning/mathqa-quick", "oracle-sympy")
+    doc = board_run("reasoning/mathqa-quick", "oracle-sympy")
     forged = copy.deepcopy(doc)
     targets = [r for r in forged["results"]
                if r["solved"] and r["instance"].split("__")[0] in {"arithmetic", "numbers"}]
@@ -69,4 +57,4 @@ def test_a_reference_plus_a_tiny_irrational_term_is_refused(tmp_path, forge):
     for rec in targets[:3]:
         rec["certificate"] = forge.format(ref=rec["certificate"])
     with pytest.raises(SubmissionError, match="certificate rejected"):
-        submit(_write(tmp_path, forged), root=tmp_path / "boards")
+        submit(write_doc(tmp_path, forged), root=tmp_path / "boards")
