@@ -67,6 +67,20 @@ def test_pad_equal_to_eos():
     assert out.is_truncated.tolist() == [False, True, False]
 
 
+def test_pad_equal_to_eos_with_lengths_tells_a_short_truncated_row_from_a_finished_one():
+    batch = ids([[5, 6, EOS, EOS], [5, EOS, EOS, EOS]])  # row 0 generated 2 tokens, no EOS
+    without = completion_mask(batch, EOS, EOS)
+    assert without.is_truncated.tolist() == [False, False]  # ambiguous: looks finished
+    out = completion_mask(batch, EOS, EOS, lengths=torch.tensor([2, 2]))
+    assert out.mask.tolist() == [[1, 1, 0, 0], [1, 1, 0, 0]]
+    assert out.is_truncated.tolist() == [True, False]
+
+
+def test_lengths_make_a_real_trailing_pad_token_count():
+    out = completion_mask(ids([[5, PAD, PAD]]), EOS, PAD, lengths=torch.tensor([2]))
+    assert out.mask.tolist() == [[1, 1, 0]] and out.is_truncated.tolist() == [True]
+
+
 def test_several_eos_ids():
     # chat models stop on e.g. <|im_end|> or <|endoftext|>
     out = completion_mask(ids([[5, 9, 6], [5, 6, EOS]]), [EOS, 9], PAD)

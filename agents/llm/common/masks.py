@@ -18,7 +18,10 @@ out entirely, because its reward judges an answer the policy never finished.
 
 Pad versus EOS:
 - pad == EOS (common: `tokenizer.pad_token = tokenizer.eos_token`): the padding after a finished
-  completion is more EOS, and "through the first EOS" already excludes it.
+  completion is more EOS, and "through the first EOS" already excludes it. But a truncated
+  completion shorter than the batch width, padded with EOS, looks finished: pass `lengths` (the
+  sampler knows how many tokens it generated) and positions past them are padding whatever
+  their id.
 - pad != EOS: a trailing run of pad tokens is padding. A completion that stopped early without EOS
   (a stop string, or a list padded to the batch's longest) counts only its tokens before that run
   and is truncated.
@@ -54,6 +57,7 @@ def completion_mask(
     eos_token_id: int | Sequence[int],
     pad_token_id: int | None = None,
     *,
+    lengths: torch.Tensor | None = None,
     mask_truncated_completions: bool = False,
 ) -> CompletionMask:
     """Mask of the tokens that count in each right-padded completion.
@@ -62,6 +66,8 @@ def completion_mask(
     completion is truncated: it counts up to its right padding (the trailing run of `pad_token_id`
     when pad != EOS, else all T tokens), or nothing at all with `mask_truncated_completions`.
     `eos_token_id` may be several ids (chat models often stop on `<|im_end|>` or `<|endoftext|>`).
+    `lengths` (B,), the number of tokens each completion really has, makes padding exact: nothing
+    at or past it counts, nor is an EOS there.
     """
     B, T = completion_ids.shape
     device = completion_ids.device
@@ -69,10 +75,15 @@ def completion_mask(
     positions = torch.arange(T, device=device).expand(B, T)  # (B, T)
 
     is_eos = torch.isin(completion_ids, eos)  # (B, T)
+    if lengths is not None:
+        lengths = lengths.to(device)
+        is_eos = is_eos & (positions < lengths.unsqueeze(1))
     has_eos = is_eos.any(dim=1)  # (B,)
     first_eos = torch.where(has_eos, is_eos.int().argmax(dim=1), T)  # (B,); argmax = first max
 
-    if pad_token_id is None or pad_token_id in eos.tolist():
+    if lengths is not None:
+        unpadded_length = lengths  # (B,)
+    elif pad_token_id is None or pad_token_id in eos.tolist():
         unpadded_length = torch.full((B,), T, device=device)  # (B,)
     else:
         not_pad = completion_ids != pad_token_id  # (B, T)
@@ -80,12 +91,12 @@ def completion_mask(
         last_from_end = not_pad.flip(1).int().argmax(dim=1)  # (B,)
         unpadded_length = torch.where(not_pad.any(dim=1), T - last_from_end, 0)
 
-    lengths = torch.where(has_eos, first_eos + 1, unpadded_length)  # (B,)
-    mask = (positions < lengths.unsqueeze(1)).long()  # (B, T)
+    counted = torch.where(has_eos, first_eos + 1, unpadded_length)  # (B,)
+    mask = (positions < counted.unsqueeze(1)).long()  # (B, T)
     is_truncated = ~has_eos  # (B,)
     if mask_truncated_completions:
         mask = mask * (~is_truncated).long().unsqueeze(1)
-    return CompletionMask(mask=mask, is_truncated=is_truncated, lengths=lengths)
+    return CompletionMask(mask=mask, is_truncated=is_truncated, lengths=counted)
 
 
 def prompt_mask(
