@@ -93,6 +93,35 @@ def is_oracle(doc: dict[str, Any]) -> bool:
             or is_privileged_agent(str(doc["agent"]["name"])))
 
 
+def training_steps(doc: dict[str, Any]) -> int | None:
+    """Training env steps behind a row: a ``mathgym train`` run's ``training.steps``, or the
+    ``training_steps`` a trained agent reports per attempt (``sb3``); None for non-learners."""
+    from mathgym.leaderboards.claims import is_finite_number
+
+    block = doc.get("training")
+    if isinstance(block, dict) and is_finite_number(block.get("steps")):
+        return int(block["steps"])
+    for rec in doc["results"]:
+        value = (rec.get("info") or {}).get("training_steps")
+        if is_finite_number(value):
+            return int(value)
+    return None
+
+
+def training_curve(doc: dict[str, Any], max_points: int = 400) -> list[tuple[int, int]]:
+    """``[(steps, solved), ...]`` of a ``mathgym train`` run (thinned to ``max_points``)."""
+    from mathgym.leaderboards.claims import is_finite_number
+
+    block = doc.get("training")
+    raw = block.get("curve") if isinstance(block, dict) else None
+    if not isinstance(raw, list):
+        return []
+    points = [(int(p[0]), int(p[1])) for p in raw
+              if isinstance(p, list) and len(p) == 2 and all(is_finite_number(v) for v in p)]
+    step = max(1, -(-len(points) // max_points))
+    return points[::step] + (points[-1:] if points and (len(points) - 1) % step else [])
+
+
 def reproduced_records(doc: dict[str, Any]) -> int:
     """How many records ``submit --reproduce`` re-ran for this submission (0: none)."""
     rep = doc.get("submission", {}).get("reproduced")
@@ -186,6 +215,8 @@ def ranked_rows(submissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "budget": f"{format_amount(doc['budget']['amount'])} {doc['budget']['unit']}",
             "budget_amount": doc["budget"]["amount"],
             "seeds": len(doc["seeds"]),
+            "training": training_steps(doc),
+            "curve": training_curve(doc),
             "date": str(sub.get("submitted_at", ""))[:10],
             "id": str(sub.get("id", "")),
             "per_stratum": m.get("per_stratum", {}),
@@ -201,14 +232,15 @@ def _rate_text(row: dict[str, Any]) -> str:
     return f"{row['rate']:.3f}"
 
 
-TABLE_HEADER = ("rank", "agent", "solved/total", "rate [95% CI]", "budget", "seeds", "marks",
-                "date")
+TABLE_HEADER = ("rank", "agent", "solved/total", "rate [95% CI]", "budget", "training", "seeds",
+                "marks", "date")
 
 
 def table_cells(row: dict[str, Any]) -> list[str]:
     """The raw (unescaped) text of a row's cells, in :data:`TABLE_HEADER` order."""
     return ["-" if row["rank"] is None else str(row["rank"]), row["agent"],
             f"{row['solved']}/{row['total']}", _rate_text(row), row["budget"],
+            "" if row["training"] is None else f"{row['training']} steps",
             str(row["seeds"]), ", ".join(row["marks"]), row["date"]]
 
 
@@ -245,7 +277,8 @@ MARKS_NOTE = (
     "Marks: `reproduced K`: `mathgym submit --reproduce K` re-ran K randomly drawn records with "
     "the recorded agent, config and budget and got the identical certificates and costs; such "
     "rows rank above rows that were not reproduced. `oracle`: the agent reads privileged data "
-    "(reference answers, known paths); listed unranked, after the ranking."
+    "(reference answers, known paths); listed unranked, after the ranking. `training`: env "
+    "steps a learner trained for (its own claim; the solutions are verified, the steps are not)."
 )
 
 

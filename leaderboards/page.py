@@ -4,7 +4,8 @@ Plots, embedded as base64 PNG so ``index.html`` is one self-contained file:
 
 - solve rate per submission with its 95% CI;
 - per-stratum solve rate, one panel per stratum name (best five submissions);
-- solved fraction against budget, for agents submitted at several budgets.
+- solved fraction against budget, for agents submitted at several budgets;
+- solved against training steps, for learners trained by ``mathgym train``.
 
 Every text from a submission is escaped: ``html.escape`` in the page, and :func:`plot_text` on
 plot labels, so a ``$`` can never switch matplotlib into mathtext (an agent named
@@ -120,6 +121,26 @@ def plot_budget(rows: list[dict[str, Any]]) -> str | None:
     return _png(fig)
 
 
+def plot_training(rows: list[dict[str, Any]]) -> str | None:
+    """Solved instances against training steps, one line per learner run (None if none)."""
+    runs = [r for r in rows if r["curve"]]
+    if not runs:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for r in runs:
+        ax.plot([s for s, _ in r["curve"]], [n for _, n in r["curve"]], label=_label(r))
+    ax.set_xlabel("training env steps")
+    ax.set_ylabel("instances solved")
+    ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1.0), loc="upper left")
+    ax.set_title("solved while training (the run's own log; final count verified)")
+    return _png(fig)
+
+
 def _image(title: str, alt: str, plot: Any, *args: Any) -> str:
     """An ``<h2>`` and the plot as an inline PNG, or a line saying why it could not be drawn."""
     esc = html.escape
@@ -168,5 +189,6 @@ def render_html(benchmark_id: str, submissions: list[dict[str, Any]]) -> str:
         parts.append(_image(f"Per {stratum}", f"solve rate per {stratum}", plot_strata, rows,
                             stratum))
     parts.append(_image("Budget", "solved fraction against budget", plot_budget, rows))
+    parts.append(_image("Training", "solved against training steps", plot_training, rows))
     parts.append("</body></html>")
     return "\n".join(p for p in parts if p) + "\n"

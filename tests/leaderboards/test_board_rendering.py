@@ -151,3 +151,19 @@ def test_reproduced_rows_rank_above_unreproduced_ones(real_run):
     rows = board.ranked_rows([better, checked])
     assert [r["id"] for r in rows] == ["b", "a"]
     assert rows[0]["marks"] == ["reproduced 5"]
+
+
+def test_learner_rows_show_training_steps_and_a_curve(real_run):
+    run = copy.deepcopy(real_run) | {"submission": {"id": "t", "submitted_at": "2026-12-01"}}
+    run["training"] = {"learner": "sb3-ppo", "steps": 40000,
+                       "curve": [[0, 0], *([[i * 10, i % 7] for i in range(1, 2000)]),
+                                 ["x", 1]]}
+    (row,) = board.ranked_rows([run])
+    assert row["training"] == 40000 and "40000 steps" in board.table_cells(row)
+    assert 2 <= len(row["curve"]) <= 401 and row["curve"][-1] == (19990, 1999 % 7)
+    html = page.render_html("ac/quick", [run])
+    assert "<h2>Training</h2><img" in html
+    search = copy.deepcopy(real_run) | {"submission": {"id": "s", "submitted_at": "2026-12-01"}}
+    (plain,) = board.ranked_rows([search])
+    assert plain["training"] is None and plain["curve"] == []
+    assert "<h2>Training</h2>" not in page.render_html("ac/quick", [search])
