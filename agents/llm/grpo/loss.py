@@ -142,9 +142,10 @@ def seq_mean_token_mean(per_token: torch.Tensor, mask: torch.Tensor) -> torch.Te
 def seq_mean_token_sum_norm(
     per_token: torch.Tensor, mask: torch.Tensor, max_completion_length: int | None = None
 ) -> torch.Tensor:
-    """sum_{i,t} x_it m_it / (B * L_max): Dr. GRPO's. A constant divisor instead of 1/|o_i|, so
-    there is no length bias. L_max defaults to T (constant only if the batch is padded to a fixed
-    width: pass `max_completion_length`)."""
+    """sum_{i,t} x_it m_it / (B * L_max): Dr. GRPO's (and TRL's dr_grpo). A constant divisor
+    instead of 1/|o_i|, so there is no length bias. L_max defaults to T (constant only if the
+    batch is padded to a fixed width: pass `max_completion_length`). verl's mode of this name
+    divides by T alone, without 1/B, so its scale grows with the batch size."""
     B, T = mask.shape
     L = T if max_completion_length is None else max_completion_length
     return (per_token * mask).sum() / (B * L)
