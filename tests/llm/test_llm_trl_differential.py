@@ -24,6 +24,7 @@ from mathgym.agents.llm.grpo import (  # noqa: E402
     LossConfig,
     grpo_advantages,
     policy_loss,
+    rloo_advantages,
     sampler_importance_weights,
 )
 
@@ -145,6 +146,15 @@ def test_a_zero_variance_group_gets_zero_advantage_in_both(trainer, scale_reward
     torch.testing.assert_close(ours, out["advantages"], atol=1e-6, rtol=0)
 
 
+def test_rloo_advantages_equal_trls_rloo_trainer():
+    rloo_trainer = trl_harness.build_trainer("rloo")
+    for group in (2, 4):
+        # RLOOTrainer always scores old logprobs (unused here: beta = 0, no KL in the reward)
+        out = trl_score(rloo_trainer, group=group, old_logp=torch.zeros(len(COMPLETIONS), L_MAX))
+        ours = rloo_advantages(torch.tensor(REWARDS), group)
+        torch.testing.assert_close(ours, out["advantages"], atol=1e-6, rtol=0)
+
+
 # --- losses ------------------------------------------------------------------------------------
 
 # (our config, TRL attributes): every loss type both have, with clip-higher, KL and delta variants
@@ -207,6 +217,11 @@ def set_trl(trainer, attrs: dict) -> None:
         setattr(trainer.args if key in ARGS_ATTRS else trainer, key, value)
 
 
+def entropy_of(logp: torch.Tensor) -> torch.Tensor:
+    """A fixed per-token entropy (B, T) for the statistics comparison."""
+    return torch.linspace(0.1, 2.0, logp.numel()).view_as(logp)
+
+
 def trl_loss_and_grad(trainer, attrs, scored, logp, old, ref, is_ratio=None):
     set_trl(trainer, attrs)
     inputs = dict(scored)
@@ -216,7 +231,7 @@ def trl_loss_and_grad(trainer, attrs, scored, logp, old, ref, is_ratio=None):
     if is_ratio is not None:
         inputs["importance_sampling_ratio"] = is_ratio
     logp = logp.clone().requires_grad_(True)
-    loss = trl_harness.loss(trainer, inputs, logp)
+    loss = trl_harness.loss(trainer, inputs, logp, entropy=entropy_of(logp))
     loss.backward()
     metrics = {k: v[-1] for k, v in trainer._metrics["train"].items() if v}
     set_trl(trainer, {})
@@ -225,7 +240,16 @@ def trl_loss_and_grad(trainer, attrs, scored, logp, old, ref, is_ratio=None):
 
 def our_loss_and_grad(cfg, logp, old, ref, advantages, mask, is_weight=None):
     logp = logp.clone().requires_grad_(True)
-    loss, stats = policy_loss(logp, old, advantages, mask, cfg, ref_logp=ref, is_weight=is_weight)
+    loss, stats = policy_loss(
+        logp,
+        old,
+        advantages,
+        mask,
+        cfg,
+        ref_logp=ref,
+        is_weight=is_weight,
+        entropy=entropy_of(logp),
+    )
     loss.backward()
     return loss.detach(), logp.grad, stats
 
@@ -259,6 +283,7 @@ def test_loss_and_gradient_equal_trls(trainer, case, mask_truncated):
             ("clip_frac/region", "clip_ratio/region_mean"),
         ]:
             assert stats[ours_key].item() == pytest.approx(metrics[trl_key], abs=1e-6)
+    assert stats["entropy"].item() == pytest.approx(metrics["entropy"], abs=1e-6)
     if cfg.beta and not cfg.kl_ratio_correction:  # TRL logs the ratio-weighted KL
         assert stats["kl"].item() == pytest.approx(metrics["kl"], abs=1e-6)
 

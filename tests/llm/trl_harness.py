@@ -23,11 +23,13 @@ PAD, EOS, BOS = 0, 1, 2
 VOCAB_SIZE = 32
 
 
-def build_trainer():
+def build_trainer(kind: str = "grpo"):
+    """A `GRPOTrainer` (kind="grpo") or an `RLOOTrainer` (kind="rloo", beta 0: no KL in the
+    reward) on the tiny model."""
     from datasets import Dataset
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-    from trl import GRPOConfig, GRPOTrainer
+    from trl import GRPOConfig, GRPOTrainer, RLOOConfig, RLOOTrainer
 
     vocab = {"<pad>": PAD, "<eos>": EOS, "<bos>": BOS}
     vocab.update({f"w{i}": i + 3 for i in range(VOCAB_SIZE - 3)})
@@ -50,7 +52,7 @@ def build_trainer():
     )
     torch.manual_seed(0)
     model = LlamaForCausalLM(config)
-    args = GRPOConfig(
+    common = dict(
         output_dir=tempfile.mkdtemp(prefix="mathgym-trl-"),
         per_device_train_batch_size=4,
         num_generations=2,
@@ -59,9 +61,13 @@ def build_trainer():
         use_cpu=True,
         save_strategy="no",
     )
+    config_class, trainer_class = (
+        (GRPOConfig, GRPOTrainer) if kind == "grpo" else (RLOOConfig, RLOOTrainer)
+    )
+    args = config_class(**common) if kind == "grpo" else config_class(**common, beta=0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        trainer = GRPOTrainer(
+        trainer = trainer_class(
             model=model,
             reward_funcs=[lambda completions, **_: [0.0] * len(completions)],
             args=args,
@@ -88,12 +94,14 @@ def score(
 
     def fake_generate(prompts):
         texts = ["x"] * B
+        if type(trainer).__name__ == "RLOOTrainer":
+            return prompt_ids, completion_ids, texts
         return prompt_ids, completion_ids, None, texts, sampler_logp, {}, None, None
 
     def fake_rewards(inputs, prompts, completions, completion_ids_list):
         return torch.tensor(rewards, dtype=torch.float32).unsqueeze(1)  # (B, 1)
 
-    def fake_logps(model, input_ids, attention_mask, logits_to_keep, **kwargs):
+    def fake_logps(model, input_ids, attention_mask, logits_to_keep, *args, **kwargs):
         assert old_logp is not None, "TRL asked for old logprobs; pass old_logp"
         return old_logp[:, :logits_to_keep].clone(), None, None
 
@@ -109,7 +117,7 @@ def loss(trainer, inputs: dict, logp: torch.Tensor, entropy: torch.Tensor | None
     if entropy is None:
         entropy = torch.zeros_like(logp)
 
-    def fake_logps(model, input_ids, attention_mask, logits_to_keep, **kwargs):
+    def fake_logps(model, input_ids, attention_mask, logits_to_keep, *args, **kwargs):
         return logp, entropy, None
 
     trainer._get_per_token_logps_and_entropies = fake_logps
