@@ -199,8 +199,36 @@ def test_two_sided_clipping_caps_the_ratio_for_negative_advantages():
         assert loss.item() == pytest.approx(with_delta)
 
 
+def test_bf16_log_probabilities_are_upcast_and_keep_their_gradient():
+    logp = LOGP.bfloat16().requires_grad_(True)
+    loss, _ = policy_loss(logp, OLD_LOGP.bfloat16(), ADV, MASK, LossConfig())
+    assert loss.dtype == torch.float32
+    reference, _ = policy_loss(
+        LOGP.bfloat16().float(), OLD_LOGP.bfloat16().float(), ADV, MASK, LossConfig()
+    )
+    assert loss.item() == pytest.approx(reference.item(), abs=1e-6)
+    loss.backward()
+    assert logp.grad is not None and logp.grad.dtype == torch.bfloat16
+
+
 def test_the_loss_follows_the_input_dtype_and_rejects_unknown_types():
     loss, _ = policy_loss(LOGP.double(), OLD_LOGP.double(), ADV.double(), MASK, LossConfig())
     assert loss.dtype == torch.float64
     with pytest.raises(ValueError):
         run(LossConfig(loss_type="ppo"))  # type: ignore[arg-type]
+
+
+def test_selective_log_softmax_and_token_entropy():
+    from mathgym.agents.llm.common import selective_log_softmax, token_entropy
+
+    gen = torch.Generator().manual_seed(0)
+    logits = torch.randn(2, 3, 5, generator=gen)
+    tokens = torch.tensor([[0, 4, 2], [1, 1, 3]])
+    expected = torch.log_softmax(logits, -1).gather(-1, tokens.unsqueeze(-1)).squeeze(-1)
+    torch.testing.assert_close(selective_log_softmax(logits, tokens), expected)
+    p = torch.softmax(logits, -1)
+    torch.testing.assert_close(token_entropy(logits), -(p * p.log()).sum(-1))
+    # a one-hot distribution has zero entropy, without log 0
+    peaked = torch.tensor([[[0.0, -1e4, -1e4]]])
+    assert token_entropy(peaked).item() == pytest.approx(0.0, abs=1e-6)
+    assert token_entropy(logits.bfloat16()).dtype == torch.float32
