@@ -9,8 +9,15 @@ It never imports mathgym (that venv does not have it) and is started as
   ``{"steps_per_s": [...], "versions": {...}}``: AC-Solver's ``ACEnv`` stepped with uniformly
   random actions, reset on done/truncated.
 
+* ``ppo``: ``{"num_envs": N, "num_steps": S, "updates": U, "threads": T, "seed": S0}`` ->
+  ``{"steps_per_s": x, "seconds": y, "steps": N*S*U, ...}``: AC-Solver's own PPO training loop
+  (``ac_solver.agents.ppo.train_ppo``: its network, its SyncVectorEnv of ``ACEnv``, its update:
+  4 minibatches, 1 epoch), timed end to end for ``U`` updates of ``N * S`` env steps each, with
+  a stub ``wandb`` module (it is imported at module level but never used with logging off) and
+  the run's ``out/`` checkpoint folder in a temporary directory.
+
 ``ac_solver/__init__.py`` imports torch (for PPO); the env and moves do not need it, so the
-package object is created empty and only the submodules are imported.
+package object is created empty and only the submodules are imported (not for ``ppo``).
 """
 
 from __future__ import annotations
@@ -77,6 +84,38 @@ def _bench(request: dict) -> dict:
     }
 
 
+def _ppo(request: dict) -> dict:
+    import os
+    import tempfile
+
+    sys.modules.setdefault("wandb", types.ModuleType("wandb"))
+    import torch
+
+    torch.set_num_threads(int(request.get("threads", 1)))
+    from ac_solver.agents import ppo
+
+    n_envs, n_steps = int(request["num_envs"]), int(request["num_steps"])
+    steps = n_envs * n_steps * int(request["updates"])
+    sys.argv = ["ppo.py", "--total-timesteps", str(steps), "--num-envs", str(n_envs),
+                "--num-steps", str(n_steps), "--seed", str(int(request.get("seed", 1))),
+                "--cuda", "False", "--max-relator-length", "36"]
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)
+        devnull = open(os.devnull, "w")  # noqa: SIM115  (its tqdm bar and prints)
+        real_stdout, sys.stdout = sys.stdout, devnull
+        try:
+            t0 = time.perf_counter()
+            ppo.train_ppo()
+            seconds = time.perf_counter() - t0
+        finally:
+            sys.stdout = real_stdout
+            devnull.close()
+            os.chdir(cwd)
+    return {"steps_per_s": steps / seconds, "seconds": seconds, "steps": steps,
+            "num_envs": n_envs, "num_steps": n_steps, "torch": torch.__version__}
+
+
 def main() -> int:
     mode = sys.argv[1] if len(sys.argv) > 1 else ""
     request = json.loads(sys.stdin.read() or "{}")
@@ -84,8 +123,10 @@ def main() -> int:
         answer = _moves(request)
     elif mode == "bench":
         answer = _bench(request)
+    elif mode == "ppo":
+        answer = _ppo(request)
     else:
-        print(f"usage: {sys.argv[0]} moves|bench < request.json", file=sys.stderr)
+        print(f"usage: {sys.argv[0]} moves|bench|ppo < request.json", file=sys.stderr)
         return 2
     print(json.dumps(answer))
     return 0
