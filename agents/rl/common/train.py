@@ -71,15 +71,15 @@ class EnvConfig:
     max_relator_length: int = 36
     """relator-length cap of the training env (AC-Solver: 36 for all of ms1190)"""
     reward: str = "length"
-    """"length" (minus the total relator length each step, max_reward on solving) or "sparse\""""
+    """'length' (minus the total relator length each step, max_reward on solving) or 'sparse'"""
     reward_scale: float | None = None
-    """reward multiplier; None: 1 / max_reward for "length" (AC-Solver), 1 for "sparse\""""
+    """reward multiplier; None: 1 / max_reward for 'length' (AC-Solver), 1 for 'sparse'"""
     reward_clip: list[float] | None = field(default_factory=lambda: [-10.0, 1000.0])
     """clip the scaled reward to [low, high] (AC-Solver: [-10, 1000]); None: no clip"""
     p_unsolved: float = 0.75
     """after the first pass, probability that a reset draws an unsolved presentation"""
     split: str = "benchmark"
-    """"benchmark": solve the benchmark while training; "random": a disjoint training split"""
+    """'benchmark': solve the benchmark while training; 'random': a disjoint training split"""
     split_size: int = 1000
     """split="random": number of training presentations"""
     split_moves: int = 20
