@@ -2,6 +2,11 @@
 
 - `mathgym.agents.llm.common`: code shared by every LM component (masks over padded token
   batches).
+- `mathgym.agents.llm.common.model`: `load_policy` (SmolLM2 rebuilt once from its GGUF into a cached
+  fp32 Hub directory, or any local model directory); `common.sampling`: the batched KV-cache
+  sampler and beam search.
+- `mathgym.agents.llm.agent`: the `llm` harness agent (`mathgym eval --agent llm`), exported here
+  as `AGENTS` for the registry. Importing it loads no model and no torch.
 - `mathgym.agents.llm.grpo`: the GRPO family as pure tensor functions: advantages, losses,
   DAPO's reward shaping and dynamic sampling. No model, optimiser or training loop lives there, so
   a reader can check each normalisation against its paper, and tests pin every function against
@@ -10,3 +15,7 @@
 docs/llm.md, "Losses and advantages", lists the variants, their formulas and papers, and where
 TRL differs.
 """
+
+from mathgym.agents.llm.agent import AGENTS, LLMAgent
+
+__all__ = ["AGENTS", "LLMAgent"]

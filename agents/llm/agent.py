@@ -1,0 +1,268 @@
+"""``llm``: a causal language model as a harness agent (``mathgym eval --agent llm``).
+
+Design note. The agent is a prompt, a sampler and a parser per family; the model is loaded once
+per process (``load_policy``, cached on the agent and in a module table keyed by
+``(model, device, dtype)``), so a benchmark run pays the load once.
+
+- **reasoning** (``reasoning/mathqa-*``, env ``mathgym/MathQA-v0``): the question goes into the
+  chat template with a system prompt asking for the final answer in ``\\boxed{}`` (and naming the
+  declared answer form, which is public); ``few_shot`` prepends k solved problems of the same
+  module and difficulty drawn from :data:`FEW_SHOT_SEED`, a training stream disjoint from the
+  benchmarks' (an example whose question equals the instance's is skipped). pass@k: k =
+  ``min(samples, budget)`` completions are drawn in one batch (or the k best beams), and each
+  is submitted as one episode of the instance's env, whose reward is the verifier's score;
+  the certificate is the first completion the env rewards (the verifier extracts its last
+  ``\\boxed{}``). Cost: k samples, all of them, solved early or not.
+- **AC** (``ac/*``, env ``mathgym/AC-v0``): the prompt shows the presentation in AC's text
+  view (``envs/ac/text.py``) and the numbered moves, and asks for a whole path as move ids in
+  one completion. The path is parsed with plain string code (the integers of the last
+  ``[...]`` or ``\\boxed{...}``, else of the whole text; no eval) and played in the env;
+  the certificate is the prefix up to the first trivial state. Cost: one search node per env
+  step played, over all samples (the benchmark's ``min_cost`` is the path length).
+- Metamath and Lean (multi-turn) are not supported yet: ``supports`` says False.
+
+Determinism: greedy and beam search have no randomness; sampled completions use per-row
+generators seeded by ``sha256(config seed, harness seed, instance id, sample index)``, so an
+attempt is a function of ``(instance, budget, seed, config)`` on a given device.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, ClassVar
+
+from mathgym.harness.agent import Agent, Attempt
+
+#: The training stream few-shot examples come from (benchmarks use 20250 and sealed secrets).
+FEW_SHOT_SEED = 91_001
+MATHQA_ENV = "mathgym/MathQA-v0"
+AC_ENV = "mathgym/AC-v0"
+DEFAULT_SYSTEM_PROMPT = {
+    MATHQA_ENV: (
+        "You are a careful mathematician. Solve the problem briefly and put only the final "
+        "answer inside \\boxed{}."
+    ),
+    AC_ENV: (
+        "You simplify group presentations with Andrews-Curtis moves. Reply with the whole path "
+        "as a list of move ids, e.g. [3, 0, 11], and nothing else."
+    ),
+}
+_MODELS: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
+
+def _cached_policy(model: str, device: str, dtype: str) -> tuple[Any, Any]:
+    key = (model, device, dtype)
+    if key not in _MODELS:
+        from mathgym.agents.llm.common.model import load_policy
+
+        _MODELS[key] = load_policy(model, device=device, dtype=dtype)
+    return _MODELS[key]
+
+
+def _row_seed(*parts: Any) -> int:
+    digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def parse_move_ids(text: str, num_moves: int) -> list[int]:
+    """Move ids of a completion, by plain string code (never evaluated).
+
+    The integers inside the last ``\\boxed{...}`` or, failing that, the last ``[...]``, else
+    every integer of the text; ids outside ``0..num_moves-1`` end the path there (a model that
+    wanders off the move list has stopped giving moves).
+    """
+    boxed = text.rfind("\\boxed{")
+    if boxed >= 0 and text.find("}", boxed) >= 0:
+        body = text[boxed + len("\\boxed{"): text.find("}", boxed)]
+    else:
+        close = text.rfind("]")
+        open_ = text.rfind("[", 0, close) if close >= 0 else -1
+        body = text[open_ + 1: close] if open_ >= 0 else text
+    path: list[int] = []
+    for token in re.findall(r"-?\d+", body):
+        move = int(token)
+        if not 0 <= move < num_moves:
+            break
+        path.append(move)
+    return path
+
+
+class LLMAgent(Agent):
+    """A chat LM answering MathQA questions and proposing whole AC paths (see module doc)."""
+
+    name: ClassVar[str] = "llm"
+    version: ClassVar[str] = "1"
+
+    def __init__(self, *, model: str = "smollm2", device: str = "auto", dtype: str = "float32",
+                 temperature: float = 0.0, top_p: float = 1.0, max_new_tokens: int = 128,
+                 samples: int = 1, beams: int = 1, system_prompt: str | None = None,
+                 few_shot: int = 0, seed: int = 0) -> None:
+        if not isinstance(model, str) or not model:
+            raise ValueError(f"model must be 'smollm2' or a model directory, got {model!r}")
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
+                or not temperature >= 0:
+            raise ValueError(f"temperature must be a number >= 0 (0 = greedy), got "
+                             f"{temperature!r}")
+        if isinstance(top_p, bool) or not isinstance(top_p, (int, float)) or not 0 < top_p <= 1:
+            raise ValueError(f"top_p must be a number in (0, 1], got {top_p!r}")
+        for key, value, low in (("max_new_tokens", max_new_tokens, 1), ("samples", samples, 1),
+                                ("beams", beams, 1), ("few_shot", few_shot, 0),
+                                ("seed", seed, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{key} must be an int >= {low}, got {value!r}")
+        if few_shot > 8:
+            raise ValueError(f"few_shot must be at most 8 examples, got {few_shot}")
+        if samples > 1 and temperature == 0 and beams == 1:
+            raise ValueError(
+                f"samples={samples} with temperature=0 would submit the same greedy answer "
+                f"{samples} times; set temperature > 0 (e.g. 0.7), or beams >= samples"
+            )
+        if system_prompt is not None and not isinstance(system_prompt, str):
+            raise ValueError(f"system_prompt must be text or null, got {system_prompt!r}")
+        super().__init__(model=model, device=device, dtype=dtype, temperature=float(temperature),
+                         top_p=float(top_p), max_new_tokens=max_new_tokens, samples=samples,
+                         beams=beams, system_prompt=system_prompt, few_shot=few_shot, seed=seed)
+        self._policy: tuple[Any, Any] | None = None
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def supports(self, benchmark) -> bool:
+        """MathQA and AC; not yet Metamath or Lean (multi-turn), nor ProgSynth (not text)."""
+        return benchmark.env_id in (MATHQA_ENV, AC_ENV)
+
+    def policy(self) -> tuple[Any, Any]:
+        """``(model, tokenizer)``, loaded on first use and kept for the process."""
+        if self._policy is None:
+            c = self._config
+            self._policy = _cached_policy(c["model"], c["device"], c["dtype"])
+        return self._policy
+
+    def _prompt_ids(self, messages: list[dict[str, str]]) -> list[int]:
+        _, tokenizer = self.policy()
+        text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def _complete(self, messages: list[dict[str, str]], k: int, seed_parts: tuple) -> list[str]:
+        """``k`` completions (text) of the chat ``messages``: beams, greedy or seeded samples."""
+        from mathgym.agents.llm.common.sampling import beam_search, sample
+
+        model, tokenizer = self.policy()
+        c = self._config
+        prompt = self._prompt_ids(messages)
+        eos, pad = tokenizer.eos_token_id, tokenizer.pad_token_id
+        if c["beams"] > 1:
+            out = beam_search(model, prompt, beams=c["beams"], max_new_tokens=c["max_new_tokens"],
+                              eos_token_id=eos, pad_token_id=pad)
+            k = min(k, len(out.lengths))
+        else:
+            seeds = [_row_seed(c["seed"], *seed_parts, j) for j in range(k)]
+            out = sample(model, [prompt] * k, max_new_tokens=c["max_new_tokens"],
+                         eos_token_id=eos, pad_token_id=pad, temperature=c["temperature"],
+                         top_p=c["top_p"], seeds=seeds if c["temperature"] > 0 else None)
+        self._last_tokens = int(out.lengths[:k].sum())
+        self._last_truncated = int(out.is_truncated[:k].sum())
+        return [tokenizer.decode(out.tokens(j), skip_special_tokens=True) for j in range(k)]
+
+    def _system(self, env_id: str) -> str:
+        prompt = self._config["system_prompt"]
+        return DEFAULT_SYSTEM_PROMPT[env_id] if prompt is None else prompt
+
+    # -- families ---------------------------------------------------------------------------
+    def attempt(self, benchmark, instance, budget: float, seed: int) -> Attempt:
+        if not self.supports(benchmark):
+            raise ValueError(f"llm does not support {benchmark.id} (env {benchmark.env_id})")
+        k = min(self._config["samples"], int(budget))
+        if k < 1:
+            return Attempt(False, None, 0.0, {"reason": f"budget {budget} is below one sample"})
+        if benchmark.env_id == MATHQA_ENV:
+            return self._mathqa(benchmark, instance, k, seed)
+        return self._ac(benchmark, instance, budget, seed)
+
+    def mathqa_messages(self, data: dict[str, Any]) -> list[dict[str, str]]:
+        """The chat of one MathQA question: system prompt, few-shot turns, the question."""
+        from mathgym.envs.reasoning import generate
+        from mathgym.envs.reasoning.mathqa_env import expected_form
+
+        from mathgym.types import Problem
+
+        task = Problem(module=data["module"], difficulty=data["difficulty"], seed=0, index=0,
+                       question=data["question"], answer="", answer_type=data["answer_type"],
+                       spec=data.get("spec", {}), data={})
+        messages = [{"role": "system", "content": self._system(MATHQA_ENV)}]
+        index = 0
+        while len(messages) < 1 + 2 * self._config["few_shot"] and index < 64:
+            ex = generate(data["module"], data["difficulty"], FEW_SHOT_SEED, index)
+            index += 1
+            if ex.question == data["question"]:
+                continue
+            messages.append({"role": "user", "content": ex.question})
+            messages.append({"role": "assistant", "content": f"\\boxed{{{ex.answer}}}"})
+        messages.append({"role": "user", "content": (
+            f"{data['question']}\nThe answer is {expected_form(task)}; put it in \\boxed{{}}."
+        )})
+        return messages
+
+    def _mathqa(self, benchmark, instance, k: int, seed: int) -> Attempt:
+        completions = self._complete(self.mathqa_messages(dict(instance.data)), k,
+                                     (seed, instance.id))
+        env = benchmark.make_env(instance)
+        try:
+            for j, text in enumerate(completions):
+                env.reset()
+                _, reward, _, _, _ = env.step(text)
+                if reward >= 1.0:
+                    return Attempt(True, text, float(len(completions)), self._info(j, k))
+        finally:
+            env.close()
+        return Attempt(False, None, float(len(completions)),
+                       {**self._info(None, k), "last": completions[-1][:200]})
+
+    def _info(self, solved_by: int | None, k: int) -> dict[str, Any]:
+        return {"samples": k, "solved_by": solved_by, "tokens": self._last_tokens,
+                "truncated": self._last_truncated}
+
+    def ac_messages(self, data: dict[str, Any]) -> list[dict[str, str]]:
+        """The chat of one AC instance: the presentation, the numbered moves, the request."""
+        from mathgym.envs.ac.presentation import Presentation
+        from mathgym.envs.ac.text import move_names, render_state
+
+        state = render_state(Presentation.parse(data["presentation"]))
+        moves = "; ".join(f"{m}: {name}" for m, name in enumerate(move_names(2)))
+        return [
+            {"role": "system", "content": self._system(AC_ENV)},
+            {"role": "user", "content": (
+                f"Presentation: {state}. Relator length cap {data['max_relator_length']}.\n"
+                f"Moves: {moves}.\nGive a list of move ids that makes both relators trivial "
+                "(r0 = x, r1 = y up to order and inverses)."
+            )},
+        ]
+
+    def _ac(self, benchmark, instance, budget: float, seed: int) -> Attempt:
+        from mathgym.envs.ac.moves import num_moves
+
+        k = min(self._config["samples"], int(budget))
+        completions = self._complete(self.ac_messages(dict(instance.data)), k, (seed, instance.id))
+        n_moves = num_moves(2, False)
+        spent = 0
+        env = benchmark.make_env(instance)
+        try:
+            for j, text in enumerate(completions):
+                path = parse_move_ids(text, n_moves)
+                if not path:
+                    continue
+                env.reset()
+                for pos, move in enumerate(path):
+                    if spent >= budget:
+                        return Attempt(False, None, float(spent), self._info(None, k))
+                    _, _, terminated, truncated, info = env.step(move)
+                    spent += 1
+                    if info.get("solved"):
+                        return Attempt(True, path[: pos + 1], float(spent), self._info(j, k))
+                    if terminated or truncated:
+                        break
+        finally:
+            env.close()
+        return Attempt(False, None, float(spent), self._info(None, k))
+
+
+AGENTS: dict[str, type] = {LLMAgent.name: LLMAgent}

@@ -1,0 +1,132 @@
+"""The `llm` harness agent on a tiny random Llama saved as a Hub-format directory: its records on a
+2-instance MathQA subset verify through the harness, sampling is deterministic in (instance,
+budget, seed, config), pass@k costs k samples, a rewarded completion becomes a verified solved
+record, AC paths are parsed by plain string code and costed per move, and bad config is a clear
+error."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+tiny_lm = pytest.importorskip("tiny_lm")
+
+from mathgym.agents.llm.agent import FEW_SHOT_SEED, LLMAgent, parse_move_ids  # noqa: E402
+from mathgym.agents.llm.common.model import load_policy  # noqa: E402
+
+from mathgym.harness.registry import get_agent, get_benchmark  # noqa: E402
+from mathgym.harness.runner import run_attempt  # noqa: E402
+
+torch.set_num_threads(1)
+MATHQA = "reasoning/mathqa-quick"
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory):
+    model, tokenizer = tiny_lm.build(seed=0)
+    path = tmp_path_factory.mktemp("tiny-llama")
+    model.save_pretrained(str(path))
+    tokenizer.save_pretrained(str(path))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def mathqa():
+    bench = get_benchmark(MATHQA)
+    return bench, list(bench.instances)[:2]
+
+
+def test_load_policy_reads_a_local_directory_and_names_make_setup_when_missing(tiny_dir,
+                                                                            tmp_path):
+    model, tokenizer = load_policy(tiny_dir, device="cpu")
+    assert type(model).__name__ == "LlamaForCausalLM" and not model.training
+    assert tokenizer.padding_side == "left" and tokenizer.pad_token_id == tiny_lm.PAD
+    with pytest.raises(FileNotFoundError, match="make setup"):
+        load_policy(str(tmp_path / "nothing-here"))
+    with pytest.raises(ValueError, match="dtype"):
+        load_policy(tiny_dir, dtype="float16")
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="CUDA"):
+            load_policy(tiny_dir, device="cuda")
+
+
+def test_records_on_a_mathqa_subset_verify_and_reproduce(tiny_dir, mathqa):
+    bench, instances = mathqa
+    agent = get_agent("llm", model=tiny_dir, device="cpu", temperature=0.8, samples=2,
+                      max_new_tokens=6, few_shot=1)
+    assert agent.supports(bench)
+    records = [run_attempt(bench, agent, inst, 3, seed=0) for inst in instances]
+    for rec in records:
+        assert rec["error"] is None, rec
+        assert rec["solved"] is False and rec["cost"] == 2.0
+        assert rec["info"]["samples"] == 2
+    again = LLMAgent(model=tiny_dir, device="cpu", temperature=0.8, samples=2, max_new_tokens=6,
+                     few_shot=1)
+    assert [run_attempt(bench, again, inst, 3, seed=0)["info"] for inst in instances] == [
+        r["info"] for r in records]
+    one = run_attempt(bench, agent, instances[0], 1, seed=0)
+    assert one["cost"] == 1.0  # pass@k never spends more than the budget
+
+
+def test_a_rewarded_completion_is_a_verified_solved_record(tiny_dir, mathqa, monkeypatch):
+    from mathgym.envs.reasoning.benchmarks import instance_problem
+
+    bench, instances = mathqa
+    answer = instance_problem(instances[0]).answer  # test side only: the agent never sees it
+    agent = LLMAgent(model=tiny_dir, device="cpu", temperature=1.0, samples=3)
+    agent._last_tokens, agent._last_truncated = 0, 0
+    monkeypatch.setattr(agent, "_complete", lambda messages, k, parts: [
+        "no idea", f"so it is \\boxed{{{answer}}}", "\\boxed{0}"][:k])
+    rec = run_attempt(bench, agent, instances[0], 3, seed=0)
+    assert rec["error"] is None and rec["claimed"] is True and rec["solved"] is True
+    assert rec["certificate"] == f"so it is \\boxed{{{answer}}}"
+    assert rec["cost"] == 3.0 and rec["info"]["solved_by"] == 1
+
+
+def test_few_shot_comes_from_the_training_stream(tiny_dir, mathqa):
+    from mathgym.envs.reasoning import generate
+
+    bench, instances = mathqa
+    data = dict(bench.public_view(instances[0]).data)
+    messages = LLMAgent(model=tiny_dir, few_shot=2).mathqa_messages(data)
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user",
+                                             "assistant", "user"]
+    first = generate(data["module"], data["difficulty"], FEW_SHOT_SEED, 0)
+    assert messages[1]["content"] == first.question
+    assert messages[2]["content"] == f"\\boxed{{{first.answer}}}"
+    assert messages[-1]["content"].startswith(data["question"])
+    assert "boxed" in messages[0]["content"]
+
+
+def test_ac_paths_are_parsed_played_and_costed_per_move(tiny_dir, monkeypatch):
+    bench = get_benchmark("ac/quick")
+    inst = list(bench.instances)[0]
+    agent = LLMAgent(model=tiny_dir, device="cpu", max_new_tokens=8)
+    assert agent.supports(bench)
+    rec = run_attempt(bench, agent, inst, 100, seed=0)
+    assert rec["error"] is None and rec["solved"] is False
+    assert rec["cost"] <= 8
+    agent._last_tokens, agent._last_truncated = 0, 0
+    monkeypatch.setattr(agent, "_complete", lambda messages, k, parts: ["[1, 2, 3, 4]"])
+    assert run_attempt(bench, agent, inst, 100, seed=0)["cost"] == 4.0
+    assert run_attempt(bench, agent, inst, 2, seed=0)["cost"] == 2.0
+
+
+def test_parse_move_ids_is_plain_string_code():
+    assert parse_move_ids("moves: [3, 0, 11]", 12) == [3, 0, 11]
+    assert parse_move_ids("try \\boxed{1,2} or [5]", 12) == [1, 2]
+    assert parse_move_ids("4 then 5 then 99 then 6", 12) == [4, 5]
+    assert parse_move_ids("__import__('os')", 12) == []
+
+
+def test_unsupported_families_and_bad_config(tiny_dir):
+    agent = LLMAgent(model=tiny_dir)
+    assert not agent.supports(get_benchmark("reasoning/progsynth-quick"))
+    with pytest.raises(ValueError, match="temperature"):
+        LLMAgent(samples=4)
+    with pytest.raises(ValueError, match="top_p"):
+        LLMAgent(top_p=0)
+    with pytest.raises(ValueError, match="few_shot"):
+        LLMAgent(few_shot=-1)
+    with pytest.raises(ValueError, match="max_new_tokens"):
+        LLMAgent(max_new_tokens="96")
