@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 #: Bump when the training loop's behaviour changes (results record it as the agent version).
-TRAIN_VERSION = "1"
+TRAIN_VERSION = "2"
 CHECKPOINT_NAME = "checkpoint.pt"
 MODEL_NAME = "model.zip"
 RUN_NAME = "run.json"
@@ -73,9 +73,11 @@ class EnvConfig:
     reward: str = "length"
     """'length' (minus the total relator length each step, max_reward on solving) or 'sparse'"""
     reward_scale: float | None = None
-    """reward multiplier; None: 1 / max_reward for 'length' (AC-Solver), 1 for 'sparse'"""
+    """multiplier of the clipped reward; None: 1 / max_reward for 'length' (AC-Solver), 1 for
+    'sparse'"""
     reward_clip: list[float] | None = field(default_factory=lambda: [-10.0, 1000.0])
-    """clip the scaled reward to [low, high] (AC-Solver: [-10, 1000]); None: no clip"""
+    """clip the env's reward to [low, high] before scaling (AC-Solver: [-10, 1000]); None: no
+    clip"""
     p_unsolved: float = 0.75
     """after the first pass, probability that a reset draws an unsolved presentation"""
     split: str = "benchmark"

@@ -12,9 +12,11 @@ call steps every env) with three additions a learner needs to *solve while train
   is the path, handed to ``on_solved(instance_index, path, step)`` with ``step`` the run's
   env-step count after this step (the cost of that find). Only the envs that finished in a
   step are visited in Python.
-- **reward scaling.** The env's reward (``reward="length"``: minus the total relator length
-  each step, ``max_reward`` on solving) is multiplied by ``reward_scale`` and clipped to
-  ``reward_clip``, as AC-Solver feeds its learner (``1 / max_reward``, ``[-10, 1000]``).
+- **reward clipping and scaling.** The env's reward (``reward="length"``: minus the total
+  relator length each step, ``max_reward`` on solving) is clipped to ``reward_clip`` and then
+  multiplied by ``reward_scale``, as AC-Solver feeds its learner (its env wrapper clips to
+  ``[-10, 1000]``, its training loop divides by ``max_reward``): ``-min(length, 10) /
+  max_reward`` a step, ``1000 / max_reward`` on solving.
 
 :meth:`state` / :meth:`set_state` give every array that defines the run's future (states,
 lengths, step counters, path buffer, current instances, step count, schedule), so a checkpoint
@@ -96,10 +98,10 @@ class TrainingACVectorEnv(ACVectorEnv):
             self._paths[self._rows, self._t] = actions
         obs, rewards, terminated, truncated, info = super().step(actions)
         self.total_steps += self.num_envs
-        if self.reward_scale != 1.0:
-            rewards = rewards * self.reward_scale
-        if self.reward_clip is not None:
+        if self.reward_clip is not None:  # AC-Solver: its env wrapper clips the raw reward,
             rewards = np.clip(rewards, *self.reward_clip)
+        if self.reward_scale != 1.0:  # then its training loop divides by max_reward
+            rewards = rewards * self.reward_scale
         return obs, rewards, terminated, truncated, info
 
     def _after_autoreset(self, idx: np.ndarray, info: dict[str, Any]) -> None:
