@@ -126,7 +126,7 @@ def sample(model, prompts: Sequence[Sequence[int]], *, max_new_tokens: int,
     cache = DynamicCache()
     positions = position_ids_from_mask(attention)
     out = model(input_ids=input_ids, attention_mask=attention, position_ids=positions,
-                cache=cache, use_cache=True)
+                cache=cache, use_cache=True, logits_to_keep=1)
     next_pos = positions[:, -1:] + 1  # (B, 1)
     for t in range(max_new_tokens):
         logits = out.logits[:, -1, :].float()  # (B, V)
@@ -152,7 +152,7 @@ def sample(model, prompts: Sequence[Sequence[int]], *, max_new_tokens: int,
         attention = torch.cat([attention, torch.ones((B, 1), dtype=attention.dtype,
                                                      device=device)], dim=1)
         out = model(input_ids=token.unsqueeze(1), attention_mask=attention, position_ids=next_pos,
-                    cache=cache, use_cache=True)
+                    cache=cache, use_cache=True, logits_to_keep=1)
         next_pos = next_pos + 1
     width = max(int(lengths.max()), 1)
     return Samples(out_ids[:, :width].clone(), lengths, out_logp[:, :width].clone(), ~done)
@@ -183,7 +183,7 @@ def beam_search(model, prompt: Sequence[int], *, beams: int, max_new_tokens: int
     cache = DynamicCache()
     positions = position_ids_from_mask(attention)
     out = model(input_ids=input_ids, attention_mask=attention, position_ids=positions,
-                cache=cache, use_cache=True)
+                cache=cache, use_cache=True, logits_to_keep=1)
     # Live hypotheses: token lists and per-token logprobs; the cache holds one row per live beam.
     live_tokens: list[list[int]] = [[]]
     live_logps: list[list[float]] = [[]]
