@@ -43,7 +43,7 @@ BENCHMARKS = {EASY_ID: easy_benchmark}
 FAST_PPO = {"n_envs": 64, "n_steps": 16, "num_minibatches": 4, "n_epochs": 4,
             "learning_rate": 1e-3, "anneal_lr": False, "gamma": 0.95, "net_arch": [64, 64],
             "horizon": 16, "max_relator_length": CAP, "reward": "sparse", "clip_range_vf": None,
-            "target_kl": None}
+            "target_kl": None, "cyclic_reduction": False}
 
 
 def register() -> None:

@@ -31,7 +31,7 @@ def _random_agent(n_envs: int, seed: int) -> tuple[int, int]:
 
     env = TrainingACVectorEnv(starts, SelectionSchedule(len(starts), seed), n_envs,
                               FAST_PPO["max_relator_length"], FAST_PPO["horizon"], "sparse",
-                              on_solved=on_solved)
+                              on_solved=on_solved)  # FAST_PPO: no cyclic reduction
     env.reset()
     rng = np.random.default_rng(seed)
     for _ in range(BUDGET // n_envs):

@@ -22,7 +22,7 @@ from mathgym.agents.rl.common.training_env import TrainingACVectorEnv
 from stable_baselines3 import PPO
 
 HERE = Path(__file__).resolve().parent
-CONFIG = {**FAST_PPO, "n_envs": 16}
+CONFIG = {**FAST_PPO, "n_envs": 16, "cyclic_reduction": True}  # AC-Solver's env semantics
 BUDGET = 16 * 16 * 40  # 40 rollouts
 EVERY = 16 * 16 * 4
 

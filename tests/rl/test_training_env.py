@@ -55,3 +55,21 @@ def test_paths_are_recorded_and_rewards_clipped_then_scaled():
     assert rewards[1] == -3.0 * 0.5  # minus the total length (3 or more) clipped to -3
     assert found == [(0, [solutions[0]], 2)]  # cost: the run's env steps after this step
     assert env.total_steps == 2
+
+
+def test_cyclic_paths_expand_to_plain_paths_through_the_same_states():
+    from mathgym.agents.rl.common.cyclic import expand_cyclic_path
+    from mathgym.envs.ac.datasets import miller_schupp
+    from mathgym.envs.ac.reference import apply_move, apply_moves
+
+    rng = np.random.default_rng(0)
+    cap = 18
+    for ms in miller_schupp()[:40]:
+        start = tuple(tuple(int(x) for x in r) for r in ms.presentation.relators)
+        path = [int(m) for m in rng.integers(0, 12, 60)]
+        plain = expand_cyclic_path(start, path, cap)
+        assert len(plain) >= len(path)
+        cyclic = start
+        for m in path:
+            cyclic = apply_move(cyclic, m, cap, cyclic_reduction=True)
+        assert apply_moves(start, plain, cap) == cyclic

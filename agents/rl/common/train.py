@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 #: Bump when the training loop's behaviour changes (results record it as the agent version).
-TRAIN_VERSION = "2"
+TRAIN_VERSION = "3"
 CHECKPOINT_NAME = "checkpoint.pt"
 MODEL_NAME = "model.zip"
 RUN_NAME = "run.json"
@@ -78,6 +78,9 @@ class EnvConfig:
     reward_clip: list[float] | None = field(default_factory=lambda: [-10.0, 1000.0])
     """clip the env's reward to [low, high] before scaling (AC-Solver: [-10, 1000]); None: no
     clip"""
+    cyclic_reduction: bool = True
+    """cyclically reduce every relator after each move, as AC-Solver's env does; paths are
+    rewritten as plain AC moves (agents/rl/common/cyclic.py) before they are verified"""
     p_unsolved: float = 0.75
     """after the first pass, probability that a reset draws an unsolved presentation"""
     split: str = "benchmark"
@@ -240,8 +243,9 @@ def random_split(size: int, moves: int, cap: int, seed: int, exclude: np.ndarray
 class SolveLog:
     """Shortest verified path per training instance, the curve and solve counts."""
 
-    def __init__(self, benchmark: Any | None) -> None:
+    def __init__(self, benchmark: Any | None, cyclic_cap: int | None = None) -> None:
         self.benchmark = benchmark  # None: a random split (nothing to certify)
+        self.cyclic_cap = cyclic_cap  # the training cap when the env reduces cyclically
         self.best: dict[int, dict[str, Any]] = {}
         self.env_solved: set[int] = set()
         self.episodes_solved = 0
@@ -255,6 +259,17 @@ class SolveLog:
         if self.benchmark is None:
             return
         best = self.best.get(index)
+        if self.cyclic_cap is not None:
+            from mathgym.agents.rl.common.cyclic import expand_cyclic_path
+
+            if best is not None and len(path) >= best["env_length"]:
+                best["finds"] += 1
+                return
+            env_length = len(path)
+            path = expand_cyclic_path(self.benchmark.instances[index].data["relators"], path,
+                                      self.cyclic_cap)
+        else:
+            env_length = len(path)
         if best is not None and len(path) >= len(best["path"]):
             best["finds"] += 1
             return
@@ -263,10 +278,11 @@ class SolveLog:
             self.rejected_at_cap += 1
             return
         if best is None:
-            self.best[index] = {"path": path, "step": step, "first_step": step, "finds": 1}
+            self.best[index] = {"path": path, "step": step, "first_step": step, "finds": 1,
+                                "env_length": env_length}
             self.curve.append([step, len(self.best)])
         else:
-            best.update(path=path, step=step, finds=best["finds"] + 1)
+            best.update(path=path, step=step, finds=best["finds"] + 1, env_length=env_length)
 
     def state(self) -> dict[str, Any]:
         return {"best": self.best, "env_solved": sorted(self.env_solved),
@@ -336,6 +352,7 @@ def build_results_doc(benchmark: Any, learner: str, config: dict[str, Any], budg
                "cost": int(steps) if best is None else int(best["step"]), "wall_time": 0.0,
                "info": {} if best is None else {"first_solved_step": int(best["first_step"]),
                                                 "path_length": len(best["path"]),
+                                                "env_path_length": int(best["env_length"]),
                                                 "times_solved": int(best["finds"])},
                "error": None}
         records.append(finish_record(benchmark, inst, budget, seed, raw))
@@ -430,7 +447,8 @@ def train(args: TrainArgs) -> dict[str, Any]:
         cap = env_cfg.max_relator_length
         bench_starts = _ac_starts(benchmark, cap)
         if env_cfg.split == "benchmark":
-            starts, log = bench_starts, SolveLog(benchmark)
+            starts = bench_starts
+            log = SolveLog(benchmark, cap if env_cfg.cyclic_reduction else None)
         else:
             starts = random_split(env_cfg.split_size, env_cfg.split_moves, cap, args.seed,
                                   bench_starts)
@@ -442,7 +460,8 @@ def train(args: TrainArgs) -> dict[str, Any]:
             scale = 1.0 / max_reward if env_cfg.reward == "length" else 1.0
         vec = TrainingACVectorEnv(
             starts, schedule, env_cfg.n_envs, cap, env_cfg.horizon, env_cfg.reward, scale,
-            None if env_cfg.reward_clip is None else tuple(env_cfg.reward_clip), on_solved=log)
+            None if env_cfg.reward_clip is None else tuple(env_cfg.reward_clip), on_solved=log,
+            cyclic_reduction=env_cfg.cyclic_reduction)
         venv = VecMonitor(SB3VecEnv(vec))  # VecMonitor: episode return and length logs
         build = learners()[args.learner][1]
         model = build(algo_cfg, venv, args.seed, device)

@@ -20,7 +20,9 @@ call steps every env) with three additions a learner needs to *solve while train
 
 :meth:`state` / :meth:`set_state` give every array that defines the run's future (states,
 lengths, step counters, path buffer, current instances, step count, schedule), so a checkpoint
-resumes bit for bit.
+resumes bit for bit. ``cyclic_reduction=True`` is AC-Solver's env (every relator cyclically
+reduced after each move); its paths are rewritten as plain AC paths by
+:func:`~mathgym.agents.rl.common.cyclic.expand_cyclic_path` before they are verified.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class TrainingACVectorEnv(ACVectorEnv):
         reward_scale: float = 1.0,
         reward_clip: tuple[float, float] | None = None,
         on_solved: SolvedHook | None = None,
+        cyclic_reduction: bool = False,
     ) -> None:
         starts = np.asarray(starts, dtype=np.int8)
         if starts.ndim != 2 or starts.shape[1] != 2 * max_relator_length:
@@ -57,7 +60,8 @@ class TrainingACVectorEnv(ACVectorEnv):
                              f"{max_relator_length}, got shape {starts.shape}")
         if schedule.num_instances != len(starts):
             raise ValueError("the schedule and the starts cover different instance counts")
-        self._setup(num_envs, 2, max_relator_length, horizon, False, reward, False, True, None)
+        self._setup(num_envs, 2, max_relator_length, horizon, cyclic_reduction, reward, False,
+                    True, None)
         self.starts = starts
         self.start_lengths = kernels_lengths(starts, 2, self.cap)
         self.schedule = schedule
