@@ -88,11 +88,24 @@ def parse_move_ids(text: str, num_moves: int) -> list[int]:
     return path
 
 
+def answer_form(data: dict[str, Any]) -> str:
+    """The declared answer form of a MathQA task view, e.g. "an integer", "a set such as {1, 2}".
+
+    Reads ``mathqa_env``'s phrase table and fills ``{base}`` by plain replacement: its
+    ``expected_form`` calls ``str.format`` on phrases that contain literal braces ("a set such as
+    {1, 2}") and raises ``KeyError`` for set answers.
+    """
+    from mathgym.envs.reasoning.mathqa_env import _TYPE_NOUN
+
+    phrase = _TYPE_NOUN.get(data["answer_type"], str(data["answer_type"]))
+    return phrase.replace("{base}", str(dict(data.get("spec") or {}).get("base", "")))
+
+
 class LLMAgent(Agent):
     """A chat LM answering MathQA questions and proposing whole AC paths (see module doc)."""
 
     name: ClassVar[str] = "llm"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: set answers no longer raise (answer_form)
 
     def __init__(self, *, model: str = "smollm2", device: str = "auto", dtype: str = "float32",
                  temperature: float = 0.0, top_p: float = 1.0, max_new_tokens: int = 128,
@@ -181,13 +194,7 @@ class LLMAgent(Agent):
     def mathqa_messages(self, data: dict[str, Any]) -> list[dict[str, str]]:
         """The chat of one MathQA question: system prompt, few-shot turns, the question."""
         from mathgym.envs.reasoning import generate
-        from mathgym.envs.reasoning.mathqa_env import expected_form
 
-        from mathgym.types import Problem
-
-        task = Problem(module=data["module"], difficulty=data["difficulty"], seed=0, index=0,
-                       question=data["question"], answer="", answer_type=data["answer_type"],
-                       spec=data.get("spec", {}), data={})
         messages = [{"role": "system", "content": self._system(MATHQA_ENV)}]
         index = 0
         while len(messages) < 1 + 2 * self._config["few_shot"] and index < 64:
@@ -198,7 +205,7 @@ class LLMAgent(Agent):
             messages.append({"role": "user", "content": ex.question})
             messages.append({"role": "assistant", "content": f"\\boxed{{{ex.answer}}}"})
         messages.append({"role": "user", "content": (
-            f"{data['question']}\nThe answer is {expected_form(task)}; put it in \\boxed{{}}."
+            f"{data['question']}\nThe answer is {answer_form(data)}; put it in \\boxed{{}}."
         )})
         return messages
 

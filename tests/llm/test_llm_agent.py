@@ -130,3 +130,14 @@ def test_unsupported_families_and_bad_config(tiny_dir):
         LLMAgent(few_shot=-1)
     with pytest.raises(ValueError, match="max_new_tokens"):
         LLMAgent(max_new_tokens="96")
+
+
+def test_every_answer_type_has_a_prompt_form():
+    from mathgym.agents.llm.agent import answer_form
+    from mathgym.envs.reasoning.mathqa_env import _TYPE_NOUN
+
+    for answer_type in _TYPE_NOUN:
+        form = answer_form({"answer_type": answer_type, "spec": {"base": 16}})
+        assert form and "{base}" not in form
+    assert answer_form({"answer_type": "set", "spec": {}}) == "a set such as {1, 2}"
+    assert answer_form({"answer_type": "base_n", "spec": {"base": 7}}) == "a numeral in base 7"

@@ -125,7 +125,6 @@ def _plain_copy(gguf_model: Any) -> Any:
     config = copy.deepcopy(gguf_model.config)
     if hasattr(config, "quantization_config"):
         delattr(config, "quantization_config")
-    config.torch_dtype = torch.float32
     with torch.device("meta"):
         model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
     state = {k: v.detach().to(torch.float32) for k, v in gguf_model.state_dict().items()}
