@@ -30,6 +30,8 @@ _TYPE_NOUN = {
     "list": "an ordered list such as [1, 2, 3]",
     "unordered_list": "a list such as [1, 2, 3] (any order)",
     "set": "a set such as {1, 2}",
+    "tuple": "a tuple such as (1, 2)",
+    "interval": "an interval such as (1, 2] or [0, oo)",
     "boolean": "True or False",
     "base_n": "a numeral in base {base}",
 }
@@ -37,7 +39,8 @@ _TYPE_NOUN = {
 
 def expected_form(problem: Problem) -> str:
     """A short phrase naming the answer's declared type, e.g. ``"an integer"``."""
-    return _TYPE_NOUN[problem.answer_type].format(**{"base": problem.spec.get("base", "")})
+    # plain replace, not str.format: the phrases hold literal braces ("a set such as {1, 2}")
+    return _TYPE_NOUN[problem.answer_type].replace("{base}", str(problem.spec.get("base", "")))
 
 
 def judge(answer_text: str, problem: Problem) -> tuple[float, str]:

@@ -113,3 +113,17 @@ def test_bad_reset_option_and_action():
     env.reset(seed=1)
     with pytest.raises(ValueError, match="answer text"):
         env.step(42)
+
+
+def test_expected_form_names_every_answer_type():
+    """Every declared type has a phrase, literal braces included ("a set such as {1, 2}")."""
+    from mathgym.envs.reasoning.mathqa_env import expected_form
+
+    from mathgym.types import ANSWER_TYPES, Problem
+
+    for answer_type in ANSWER_TYPES:
+        spec = {"base": 7} if answer_type == "base_n" else {}
+        problem = Problem("m", 1, 0, 0, "q", "1", answer_type, spec)
+        assert expected_form(problem)
+    assert expected_form(Problem("m", 1, 0, 0, "q", "{1}", "set")) == "a set such as {1, 2}"
+    assert expected_form(Problem("m", 1, 0, 0, "q", "12", "base_n", {"base": 7})).endswith("7")
