@@ -275,6 +275,7 @@ def submit(
     )
 
     doc = read_submission(results_path)
+    _check_training_claims(doc, reproduce)
     checked = verify_results(doc, check_seconds=check_seconds, sealed_secret=sealed_secret)
     claimed = doc["metrics"].get("solved")
     sub_id = canonical_submission_id(checked)
@@ -318,6 +319,26 @@ def submit(
         atomic_write_text(folder / filename, text)
     atomic_write_text(path, dumps(checked))
     return path
+
+
+def _check_training_claims(doc: dict[str, Any], reproduce: int | None) -> None:
+    """A ``mathgym train`` run (a ``"training"`` block) must be finished, and cannot be
+    reproduced record by record: its records come from one training run, not from attempts."""
+    training = doc.get("training")
+    if not isinstance(training, dict):
+        return
+    command = (f"mathgym train --benchmark {doc['benchmark']['id']} --agent "
+               f"{doc['agent']['name']} --budget {doc['budget']['amount']:g} --seed "
+               f"{doc['seeds'][0]} --config-json '<agent.config of the file>'")
+    if training.get("finished") is False:
+        raise SubmissionError(
+            f"rejected: this training run is not finished ({training.get('steps')} of "
+            f"{doc['budget']['amount']:g} steps); continue it with `mathgym train ... --resume` "
+            "and submit the finished run")
+    if reproduce:
+        raise SubmissionError(
+            "rejected: this is a training run: its records cannot be re-run one by one; "
+            f"reproduce the whole run on CPU with `{command}` and compare the results")
 
 
 def _mark_reproduced(path: Path, reproduced: dict[str, Any], root: str | Path | None) -> Path:

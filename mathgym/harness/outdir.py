@@ -60,7 +60,7 @@ class OutDirLock:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
             os.close(fd)
             raise OutDirError(
-                f"{self.out} is in use by another mathgym eval (pid {holder}); one writer per "
+                f"{self.out} is in use by another mathgym run (pid {holder}); one writer per "
                 "output folder: wait for it to finish (or stop it) and then --resume, or choose "
                 "another --out"
             ) from None

@@ -63,7 +63,7 @@ def test_regression_a_second_resume_on_a_busy_out_is_refused_and_the_first_finis
         _wait_for_records(out / "attempts.jsonl", 2, first)
         second = _cli(out, *SLOW, "--resume")
         assert second.returncode == 2 and "Traceback" not in second.stderr
-        assert second.stderr.startswith(f"error: {out} is in use by another mathgym eval "
+        assert second.stderr.startswith(f"error: {out} is in use by another mathgym run "
                                         f"(pid {first.pid})"), second.stderr
         assert first.wait(timeout=120) == 0, first.stderr.read()
     finally:
@@ -121,7 +121,7 @@ def test_a_corrupt_middle_line_is_reported_not_dropped(tmp_path):
 def test_the_lock_is_exclusive_names_the_holder_and_is_released(tmp_path):
     with OutDirLock(tmp_path) as held:
         assert (tmp_path / LOCK_NAME).read_text() == f"{os.getpid()}\n"
-        with pytest.raises(OutDirError, match=rf"in use by another mathgym eval \(pid "
+        with pytest.raises(OutDirError, match=rf"in use by another mathgym run \(pid "
                                               rf"{os.getpid()}\)"):
             OutDirLock(tmp_path).acquire()
         assert held.fd is not None
@@ -130,7 +130,7 @@ def test_the_lock_is_exclusive_names_the_holder_and_is_released(tmp_path):
 
 def test_an_in_process_eval_on_a_locked_out_is_refused_before_writing(tmp_path):
     with OutDirLock(tmp_path):
-        with pytest.raises(OutDirError, match="in use by another mathgym eval"):
+        with pytest.raises(OutDirError, match="in use by another mathgym run"):
             evaluate(EvalConfig(benchmark="toy/count", agent="toy-walker", out=tmp_path,
                                 backend="inline", progress=False, limit=1))
     assert not (tmp_path / "attempts.jsonl").exists()

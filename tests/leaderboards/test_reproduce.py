@@ -104,3 +104,14 @@ def test_a_row_already_on_the_board_can_be_reproduced_later(greedy_run, tmp_path
     assert stored["reproduced"]["records"] == 2
     assert len(load_submissions("ac/quick", root)) == 1
     assert "reproduced 2" in (first.parent / "README.md").read_text()
+
+
+def test_training_runs_are_refused_unfinished_and_cannot_be_reproduced_per_record(
+        greedy_run, tmp_path):
+    doc = copy.deepcopy(greedy_run)
+    doc["training"] = {"learner": "sb3-ppo", "steps": 1000, "curve": [[0, 0]], "finished": False}
+    with pytest.raises(SubmissionError, match="not finished .*--resume"):
+        submit(_write(tmp_path, doc), root=tmp_path / "boards")
+    doc["training"]["finished"] = True
+    with pytest.raises(SubmissionError, match="cannot be re-run one by one.*mathgym train"):
+        submit(_write(tmp_path, doc), root=tmp_path / "boards", reproduce=2)
