@@ -12,30 +12,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from ac_easy_plugin import CAP, easy_presentations  # the easy set the train tests use
 from mathgym.agents.rl import SB3VecEnv
-from mathgym.envs.ac.env import ACEnv
 from mathgym.envs.ac.presentation import Presentation
 from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
 
 import mathgym  # noqa: F401  (registers the envs)
 
-N_PRESENTATIONS, N_ENVS, HORIZON, CAP, STEPS = 16, 64, 16, 12, 65_536
-
-
-def easy_presentations(n: int, moves: int, seed: int) -> list[Presentation]:
-    """``n`` distinct presentations ``moves`` seeded random moves from the trivial one."""
-    rng = np.random.default_rng(seed)
-    env = ACEnv("x, y", max_relator_length=CAP, horizon=100)
-    found: list[Presentation] = []
-    while len(found) < n:
-        env.reset()
-        for _ in range(moves):
-            env.step(int(rng.integers(12)))
-        p = env.state_presentation
-        if sum(p.lengths) > 2 + moves // 2 and p not in found:
-            found.append(p)
-    return found
+N_PRESENTATIONS, N_ENVS, HORIZON, STEPS = 16, 64, 16, 65_536
 
 
 class _Successes(BaseCallback):
