@@ -177,5 +177,5 @@ def load_policy(model: str | os.PathLike[str] = DEFAULT_MODEL, device: str = "au
         str(path), dtype=getattr(torch, dtype), local_files_only=True
     )
     lm.to(torch_device)
-    lm.train(False)  # inference mode (dropout off), as eval() does
+    lm.train(False)  # inference mode: dropout off, the same as Module.eval
     return lm, tokenizer
