@@ -21,6 +21,8 @@ import json
 import sys
 from typing import Any
 
+from mathgym.harness.commands import os_error_line
+
 
 def parse_config(pairs: list[str] | None, config_json: str | None) -> dict[str, Any]:
     """Agent config from ``KEY=VALUE`` pairs (VALUE parsed as JSON, else kept as text)."""
@@ -105,8 +107,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except OSError as err:  # evaluate names --out paths itself; this is anything else
-        where = f"{err.filename}: " if err.filename is not None else ""
-        print(f"error: {where}{err.strerror or err}", file=sys.stderr)
+        print(os_error_line(err), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished attempts are kept in {args.out}/attempts.jsonl; "

@@ -21,6 +21,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from mathgym.harness.commands import os_error_line
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--benchmark", required=True, help="e.g. ac/ms1190")
@@ -58,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except OSError as err:
-        where = f"{err.filename}: " if err.filename is not None else ""
-        print(f"error: {where}{err.strerror or err}", file=sys.stderr)
+        print(os_error_line(err), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"\ninterrupted: the last checkpoint is in {args.out}; run the same command with "
