@@ -333,6 +333,26 @@ def regenerate(benchmark_id: str, root: str | Path | None = None) -> Path:
     return folder
 
 
+def unknown_board_message(benchmark_id: str, root: str | Path | None = None) -> str | None:
+    """Why ``benchmark_id`` names neither a benchmark of this mathgym nor a board folder
+    (with the closest ids), or None when it names one: a typo must not read as an empty board."""
+    import difflib
+
+    from mathgym.harness.registry import list_benchmarks
+    from mathgym.harness.sealed import sealed_factories
+
+    known = sorted({*list_benchmarks(), *sealed_factories(), *list_boards(root)})
+    try:
+        if benchmark_id in known or board_dir(benchmark_id, root).is_dir():
+            return None
+    except ValueError as err:
+        return str(err)
+    close = difflib.get_close_matches(benchmark_id, known, n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(known)}"
+    return (f"unknown benchmark {benchmark_id!r}: no such benchmark and no board under "
+            f"{root or DEFAULT_ROOT}; {hint} (`mathgym benchmarks` lists them)")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("benchmark", nargs="?", help="benchmark id (default: every board)")
     parser.add_argument("--root", default=None, help="leaderboard root (default: leaderboards/)")
@@ -342,6 +362,9 @@ def run(args: argparse.Namespace) -> int:
     from mathgym.harness.results import ResultsError
 
     ids = [args.benchmark.partition("@")[0]] if args.benchmark else list_boards(args.root)
+    if args.benchmark and (message := unknown_board_message(ids[0], args.root)):
+        print(f"error: {message}", file=sys.stderr)
+        return 2
     if not ids:
         print(f"no leaderboards under {args.root or DEFAULT_ROOT}")
         return 0
