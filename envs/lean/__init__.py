@@ -5,6 +5,8 @@ Modules: :mod:`.protocol` (requests/responses as typed values, framing), :mod:`.
 repl``, recorded-transcript replay, lean-interact), :mod:`.client` (the REPL client),
 :mod:`.config` (finding the REPL; the install message), :mod:`.transcripts` (recorded
 sessions and the proof episodes in them), :mod:`.env` (the Gymnasium environment),
-:mod:`.benchmarks` (``formal/lean-replay``) and :mod:`.cli` (``mathgym lean replay``).
+:mod:`.benchmarks` (``formal/lean-replay``), :mod:`.cli` (``mathgym lean replay``) and
+LeanDojo's interactive API: :mod:`.dojo` (``Dojo``, ``run_tac``, ``TacticState``, ...),
+:mod:`.theorems` (``Theorem``, ``LeanGitRepo``) and :mod:`.goals` (``Goal``, ``parse_goals``).
 See docs/lean.md.
 """
