@@ -28,6 +28,8 @@ from typing import Any
 
 #: Units a benchmark may count its budget in; an agent reports its cost in the same unit.
 BUDGET_UNITS: tuple[str, ...] = ("env_steps", "search_nodes", "samples", "tokens", "seconds")
+#: Units counted in whole numbers (1.5 search nodes means nothing); only ``seconds`` is not.
+COUNTED_UNITS: tuple[str, ...] = ("search_nodes", "env_steps", "samples", "tokens")
 
 _BENCHMARK_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)+$")
 
@@ -154,6 +156,7 @@ class Benchmark:
                 or not 0 <= overshoot < float("inf")):
             raise ValueError(f"benchmark {self.id}: budget_overshoot must be a finite number "
                              f">= 0, got {overshoot!r}")
+        self.check_budget(self.default_budget, f"benchmark {self.id}: default_budget")
         if not self.instances:
             raise ValueError(f"benchmark {self.id}: it has no instances")
         seen: set[str] = set()
@@ -236,6 +239,27 @@ class Benchmark:
                 f"benchmark {self.full_id}: min_cost returned {floor!r}, not a finite number >= 0"
             )
         return float(floor)
+
+    def check_budget(self, amount: Any, what: str = "budget") -> float:
+        """``amount`` as a float if it is a valid budget of this benchmark, else ``ValueError``.
+
+        A budget is a finite number > 0 (never a bool or a string) and, in a counted unit
+        (:data:`COUNTED_UNITS`), a whole number: ``1.5`` search nodes is refused rather than
+        silently rounded by whichever agent reads it. ``what`` names the value in the message
+        (``"--budget"`` from the command line).
+        """
+        if isinstance(amount, bool) or not isinstance(amount, int | float) or not (
+            math.isfinite(amount) and amount > 0
+        ):
+            raise ValueError(f"{what} must be a finite number > 0, got {amount!r}")
+        if self.budget_unit in COUNTED_UNITS and not float(amount).is_integer():
+            raise ValueError(
+                f"{what} {amount!r}: {self.full_id} counts its budget in {self.budget_unit}, "
+                f"whole numbers; give an integer, e.g. "
+                + " or ".join(str(n) for n in sorted({max(1, math.floor(amount)),
+                                                      math.ceil(amount)}))
+            )
+        return float(amount)
 
     def make_env(self, instance: Instance, **overrides: Any):
         """``gymnasium.make(env_id, **env_kwargs(instance), **overrides)`` for this instance."""

@@ -569,10 +569,9 @@ def _open_plan(cfg: EvalConfig) -> _Plan:
 
 
 def _budget(cfg: EvalConfig, benchmark: Benchmark) -> float:
-    budget = float(cfg.budget if cfg.budget is not None else benchmark.default_budget)
-    if not (math.isfinite(budget) and budget > 0):
-        raise ValueError(f"--budget must be a finite number > 0, got {budget:g}")
-    return budget
+    if cfg.budget is None:
+        return float(benchmark.default_budget)
+    return benchmark.check_budget(cfg.budget, "--budget")
 
 
 def _sealed_plan(cfg: EvalConfig) -> _Plan:
