@@ -1,14 +1,35 @@
-"""``mathgym benchmarks``: list registered benchmarks with instance counts (or one's instances)."""
+"""``mathgym benchmarks``: list registered benchmarks with instance counts (or one's instances).
+
+The table cuts each description to its first sentence so one benchmark fits on a line;
+``--long`` prints every description whole, wrapped under its row, for reading what a budget
+unit counts or how a certificate is checked.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+import textwrap
+
+#: Characters of the first sentence of a description shown in the short table.
+SHORT_DESCRIPTION = 60
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--show", metavar="BENCHMARK", help="list this benchmark's instances")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--long", action="store_true",
+                        help="print each description whole (the table cuts it short)")
+
+
+def short_description(text: str) -> str:
+    """The first sentence of ``text``, cut to :data:`SHORT_DESCRIPTION` characters (an
+    ellipsis marks a cut, so nobody takes it for the whole text)."""
+    first = " ".join(text.split()).split(". ")[0]
+    if len(first) <= SHORT_DESCRIPTION:
+        return first
+    return first[: SHORT_DESCRIPTION - 3].rstrip() + "..."
 
 
 def run(args: argparse.Namespace) -> int:
@@ -18,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             bench = get_benchmark(args.show)
         except ValueError as err:
-            print(f"error: {err}")
+            print(f"error: {err}", file=sys.stderr)
             return 2
         if args.json:
             print(json.dumps([inst.to_json() for inst in bench.instances], indent=1))
@@ -52,13 +73,16 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'benchmark':<{width}} {'instances':>9}  {'budget unit':<13} {'default':>9}  "
           "description")
     for r in rows:
-        desc = r["description"].split(". ")[0][:60]
+        desc = "" if args.long else short_description(r["description"])
         default = r["default_budget"]
         default_text = str(int(default)) if float(default).is_integer() else f"{default:g}"
         print(
             f"{r['id']:<{width}} {r['instances']:>9}  {r['budget_unit']:<13} "
-            f"{default_text:>9}  {desc}"
+            f"{default_text:>9}  {desc}".rstrip()
         )
+        if args.long:
+            print(textwrap.fill(" ".join(r["description"].split()), width=96,
+                                initial_indent="    ", subsequent_indent="    "))
     from mathgym.harness.sealed import sealed_factories
 
     sealed = list(sealed_factories())
