@@ -16,8 +16,9 @@ PIPQ   := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" ||
 
 setup: $(VENV)/.stamp-install system-deps
 
-# Debian packages: the Metamath reference checker and set.mm. Installed when apt is usable
-# (root or passwordless sudo); otherwise the Metamath tests that need them skip with a reason.
+# Debian packages: the Metamath reference checker and set.mm, and chromium (the leaderboard
+# site's browser tests load the built site in it, headless). Installed when apt is usable
+# (root or passwordless sudo); otherwise the tests that need them skip with a reason.
 system-deps:
 	@if command -v metamath >/dev/null 2>&1 && [ -f /usr/share/metamath/databases/set.mm ]; then \
 	  :; \
@@ -28,6 +29,16 @@ system-deps:
 	  || echo "warning: could not install metamath/metamath-databases with apt; Metamath tests will skip"; \
 	else \
 	  echo "warning: apt-get not found; install Debian's metamath and metamath-databases by hand"; \
+	fi
+	@if command -v chromium >/dev/null 2>&1; then \
+	  :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo -n"; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
+	  || echo "warning: could not install chromium with apt; the leaderboard site's browser tests will skip"; \
+	else \
+	  echo "warning: apt-get not found; install Debian's chromium by hand (the site's browser tests skip without it)"; \
 	fi
 
 # torch: the CPU wheel torch==2.13.0 lies on our machines' disk. It is installed before the
