@@ -4,7 +4,10 @@ Layout under the leaderboard root (default: this ``leaderboards/`` folder; ``--r
 
     <root>/<benchmark id>/<submission>.json   one accepted, re-verified results file each
     <root>/<benchmark id>/README.md           generated table (rank, agent, solved, rate, ...)
-    <root>/<benchmark id>/index.html          generated page with plots (see ``page.py``)
+    <root>/<benchmark id>/index.html          generated page with charts (see ``page.py``)
+
+``mathgym leaderboard --site DIR`` builds a browsable static site of every board (one page per
+benchmark, an index, per-instance certificates): see ``leaderboards/site/``.
 
 Ranking: rows whose records were re-run by ``mathgym submit --reproduce K`` (marked
 ``reproduced K``) rank above rows that were not; within each group, solve rate (descending),
@@ -64,6 +67,13 @@ def board_dir(benchmark_id: str, root: str | Path | None = None) -> Path:
     return base.joinpath(*name.split("/"))
 
 
+def submission_filename(doc: dict[str, Any]) -> str:
+    """File name of an accepted submission on its board: ``<date>-<agent slug>-<id>.json``."""
+    sub = doc.get("submission", {})
+    slug = re.sub(r"[^a-z0-9_.-]+", "-", str(doc["agent"]["name"]).lower()).strip("-")
+    return f"{str(sub.get('submitted_at', ''))[:10]}-{slug or 'agent'}-{sub.get('id', '')}.json"
+
+
 def list_boards(root: str | Path | None = None) -> list[str]:
     """Benchmark ids that have at least one submission under ``root``, sorted."""
     base = Path(root) if root is not None else DEFAULT_ROOT
@@ -75,14 +85,22 @@ def list_boards(root: str | Path | None = None) -> list[str]:
     return sorted(ids)
 
 
-def load_submissions(benchmark_id: str, root: str | Path | None = None) -> list[dict[str, Any]]:
-    """Accepted submissions of a benchmark (each validated against the results schema)."""
+def load_submission_files(benchmark_id: str,
+                          root: str | Path | None = None) -> list[tuple[Path, dict[str, Any]]]:
+    """``(path, submission)`` of each accepted submission of a benchmark, sorted by file name
+    (each validated against the results schema); the site links each row to its file."""
     from mathgym.harness.results import read_results
 
     folder = board_dir(benchmark_id, root)
     if not folder.is_dir():
         return []
-    return [read_results(p) for p in sorted(folder.glob("*.json")) if not p.name.startswith(".")]
+    return [(p, read_results(p)) for p in sorted(folder.glob("*.json"))
+            if not p.name.startswith(".")]
+
+
+def load_submissions(benchmark_id: str, root: str | Path | None = None) -> list[dict[str, Any]]:
+    """Accepted submissions of a benchmark (each validated against the results schema)."""
+    return [doc for _, doc in load_submission_files(benchmark_id, root)]
 
 
 def is_oracle(doc: dict[str, Any]) -> bool:
@@ -128,7 +146,18 @@ def reproduced_records(doc: dict[str, Any]) -> int:
     return int(rep.get("records", 0)) if isinstance(rep, dict) else 0
 
 
+#: The ranking rule, in words, exactly as :func:`_rank_key` sorts: shown on every board page.
+RANKING_RULE = (
+    "Ranking: rows marked reproduced rank above rows that were not reproduced; within each "
+    "group, by solve rate (higher first); equal solve rates are broken by budget (the smaller "
+    "budget ranks higher), then by submission time (the earlier submission ranks higher), then "
+    "by submission id (in alphabetical order). Oracle rows are listed after the ranking, "
+    "unranked, in the same order."
+)
+
+
 def _rank_key(doc: dict[str, Any], reproduced_first: bool = True) -> tuple:
+    """Sort key of :data:`RANKING_RULE` (keep the two in step: a test checks they agree)."""
     sub = doc.get("submission", {})
     return (
         is_oracle(doc),
@@ -143,7 +172,7 @@ def _rank_key(doc: dict[str, Any], reproduced_first: bool = True) -> tuple:
 STALE_MARK = " [stale]"
 
 
-def _registry_benchmark(benchmark_id: str) -> Any:
+def registry_benchmark(benchmark_id: str) -> Any:
     """This mathgym's benchmark of that id (a sealed split drawn with a dummy seed: its
     version and size are the facts a board shows, its instances are secret); None if unknown."""
     from mathgym.harness.registry import get_benchmark
@@ -165,7 +194,7 @@ def current_identity(benchmark_id: str) -> tuple[int, str | None] | None:
     """
     from mathgym.harness.sealed import is_sealed_id
 
-    bench = _registry_benchmark(benchmark_id)
+    bench = registry_benchmark(benchmark_id)
     if bench is None:
         return None
     return bench.version, None if is_sealed_id(bench.id) else bench.content_hash
@@ -200,6 +229,8 @@ def ranked_rows(submissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         sub = doc.get("submission", {})
         marks = ([f"reproduced {reproduced}"] if reproduced else []) + (
             ["oracle"] if oracle else [])
+        git = (doc.get("environment") or {}).get("git") or {}
+        commit = str(git.get("commit") or "")[:12]
         rows.append({
             "rank": None if oracle else rank,
             "agent": agent_label(doc["agent"]) + (STALE_MARK if stale else ""),
@@ -221,6 +252,10 @@ def ranked_rows(submissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "id": str(sub.get("id", "")),
             "per_stratum": m.get("per_stratum", {}),
             "agent_name": doc["agent"]["name"],
+            "agent_version": str(doc["agent"]["version"]),
+            "unit": str(doc["budget"]["unit"]),
+            "commit": commit + ("+dirty" if commit and git.get("dirty") else ""),
+            "doc": doc,
         })
     return rows
 
@@ -264,7 +299,7 @@ def benchmark_facts(benchmark_id: str) -> dict[str, Any] | None:
 
     For a sealed split the content hash is left out: it differs per secret.
     """
-    bench = _registry_benchmark(benchmark_id)
+    bench = registry_benchmark(benchmark_id)
     if bench is None:
         return None
     facts = bench.summary()
@@ -303,7 +338,7 @@ def render_readme(benchmark_id: str, submissions: list[dict[str, Any]]) -> str:
         lines += [f"`{name}` is not a benchmark of this mathgym: every row is stale.", ""]
     lines += [format_table(rows, markdown=True) if rows else "_No submissions yet._", ""]
     if rows:
-        lines += [MARKS_NOTE, ""]
+        lines += [RANKING_RULE, "", MARKS_NOTE, ""]
     if any(r["stale"] for r in rows):
         lines += [f"`{STALE_MARK.strip()}`: submitted for another version or instance set of "
                   "this benchmark than the current one; re-run and resubmit to compare.", ""]
@@ -356,6 +391,25 @@ def unknown_board_message(benchmark_id: str, root: str | Path | None = None) -> 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("benchmark", nargs="?", help="benchmark id (default: every board)")
     parser.add_argument("--root", default=None, help="leaderboard root (default: leaderboards/)")
+    parser.add_argument("--site", default=None, metavar="DIR",
+                        help="build the static site (index, a page per benchmark, instance "
+                             "pages with certificates) into DIR instead of printing")
+
+
+def build_site_command(args: argparse.Namespace, ids: list[str]) -> int:
+    """``--site DIR``: build the site of ``ids`` and print where it is, its size and time."""
+    from mathgym.leaderboards.site import SiteError, build_site
+
+    from mathgym.harness.results import ResultsError
+
+    try:
+        report = build_site(args.site, args.root, ids or None)
+    except (SiteError, ResultsError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"site: {report.path / 'index.html'} ({report.files} files, "
+          f"{report.bytes / 1e6:.1f} MB, built in {report.seconds:.1f}s)")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -365,6 +419,8 @@ def run(args: argparse.Namespace) -> int:
     if args.benchmark and (message := unknown_board_message(ids[0], args.root)):
         print(f"error: {message}", file=sys.stderr)
         return 2
+    if args.site:
+        return build_site_command(args, ids if args.benchmark else [])
     if not ids:
         print(f"no leaderboards under {args.root or DEFAULT_ROOT}")
         return 0

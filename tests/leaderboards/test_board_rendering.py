@@ -67,21 +67,25 @@ def test_a_hostile_stored_file_renders_as_one_escaped_row(real_run, tmp_path, na
     assert len(rows) == 3  # header + the two submissions
     assert all(len(re.findall(r"(?<!\\)\|", r)) == len(board.TABLE_HEADER) + 1 for r in rows)
     html = pages["index.html"]
-    assert "<script>" not in html and "<b>bold</b>" not in html
+    assert "<script>alert" not in html and "<b>bold</b>" not in html
+    assert "$\\sqrt{$ &lt;b&gt;bold&lt;/b&gt;" in html  # shown, as text
     assert "plot not drawn" not in html
-    assert html.count("<tr>") == 3
+    assert html.count("<tr id=") == 2  # one table row per submission
 
 
-def test_plot_labels_never_reach_mathtext():
-    import matplotlib
+def test_chart_labels_are_escaped_text_never_math(real_run):
+    """Charts are inline SVG text (no mathtext parser anywhere): a ``$\\frac{$`` name and a
+    ``</svg><script>`` config draw as escaped text in the bars, the legend and the points."""
+    from mathgym.leaderboards.site import charts
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots()
-    ax.set_title(page.plot_text("$\\frac{$ and $x^$"))
-    fig.canvas.draw()  # would raise ValueError from mathtext without the escaping
-    plt.close(fig)
+    doc = copy.deepcopy(real_run) | {"submission": {"id": "1", "submitted_at": "2026-12-01"}}
+    doc["agent"]["name"] = "$\\frac{$"
+    doc["agent"]["config"] = {"x": "</svg><script>alert(1)</script>"}
+    rows = board.ranked_rows([doc])
+    for svg in (charts.rate_bars(rows), charts.stratum_bars(rows, "n"),
+                charts.budget_scatter(rows)):
+        assert "<script>" not in svg and svg.count("</svg>") == 1
+        assert "$\\frac{$" in svg and "&lt;/svg&gt;&lt;script&gt;" in svg
 
 
 def test_markdown_cell_escapes_what_markdown_would_interpret():
@@ -125,10 +129,12 @@ def test_a_broken_plot_does_not_break_the_page(real_run, monkeypatch):
     def broken(rows):
         raise ValueError("bad plot")
 
-    monkeypatch.setattr(page, "plot_rates", broken)
+    from mathgym.leaderboards.site import build
+
+    monkeypatch.setattr(build, "rate_bars", broken)
     doc = copy.deepcopy(real_run) | {"submission": {"id": "1", "submitted_at": "2026-12-01"}}
     html = page.render_html("ac/quick", [doc])
-    assert "plot not drawn: ValueError" in html and html.count("<tr>") == 2
+    assert "plot not drawn: ValueError" in html and html.count("<tr id=") == 1
 
 
 def test_oracles_are_marked_and_kept_out_of_the_ranking(real_run):
@@ -162,7 +168,7 @@ def test_learner_rows_show_training_steps_and_a_curve(real_run):
     assert row["training"] == 40000 and "40000 steps" in board.table_cells(row)
     assert 2 <= len(row["curve"]) <= 401 and row["curve"][-1] == (19990, 1999 % 7)
     html = page.render_html("ac/quick", [run])
-    assert "<h2>Training</h2><img" in html
+    assert '<h2>Training</h2><div class="scroll"><svg' in html
     search = copy.deepcopy(real_run) | {"submission": {"id": "s", "submitted_at": "2026-12-01"}}
     (plain,) = board.ranked_rows([search])
     assert plain["training"] is None and plain["curve"] == []
