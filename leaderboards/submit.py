@@ -217,10 +217,6 @@ def verify_results(
     return out
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9_.-]+", "-", text.lower()).strip("-") or "agent"
-
-
 def read_submission(results_path: str | Path) -> dict[str, Any]:
     """Read a results file for submission: size cap first, then strict JSON and the schema."""
     from mathgym.harness.results import ResultsError, read_results
@@ -261,7 +257,12 @@ def submit(
 
     ``reproduce=K`` re-runs K random records first (see :mod:`mathgym.leaderboards.reproduce`).
     """
-    from mathgym.leaderboards.board import board_dir, load_submissions, render_board
+    from mathgym.leaderboards.board import (
+        board_dir,
+        load_submissions,
+        render_board,
+        submission_filename,
+    )
     from mathgym.leaderboards.reproduce import ReproductionError
     from mathgym.leaderboards.reproduce import reproduce as reproduce_records
 
@@ -310,7 +311,7 @@ def submit(
     if reproduced is not None:
         checked["submission"]["reproduced"] = reproduced
     validate_results(checked, source="submission")
-    name = f"{submitted_at[:10]}-{_slug(checked['agent']['name'])}-{sub_id}.json"
+    name = submission_filename(checked)
     path = folder / name
     # Render first, write after: a rendering failure must leave the board as it was.
     pages = render_board(bench_id, [*load_submissions(bench_id, root), checked])
