@@ -67,7 +67,7 @@ def test_honest_run_is_accepted_and_listed(honest, tmp_path, capsys):
     stored = read_results(path)
     assert stored["metrics"]["solved"] == honest["metrics"]["solved"]
     assert (root / "toy" / "count" / "README.md").read_text().count("toy-walker v1") == 1
-    assert "<img" in (root / "toy" / "count" / "index.html").read_text()
+    assert "<svg" in (root / "toy" / "count" / "index.html").read_text()
     assert main(["leaderboard", "toy/count", "--root", str(root)]) == 0
     out = capsys.readouterr().out
     solved, total = honest["metrics"]["solved"], honest["metrics"]["num_records"]
