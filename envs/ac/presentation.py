@@ -29,6 +29,14 @@ _SKIP = " \t\r\n*·."
 _LABEL = re.compile(r"\s*r\d+\s*=")
 
 
+def _exponent_error(text: str, piece: str, caret: int, base: int, relator: int) -> str:
+    """The message for a ``^`` not followed by an integer exponent (``"x^2 y^"``)."""
+    after = piece[caret + 1:].lstrip("(")
+    found = "the end of the relator" if not after.strip() else f"{after.strip()[0]!r}"
+    return (f"'^' at position {base + caret} (relator {relator}) in {text!r} must be followed "
+            f"by an integer exponent such as ^2, ^-1 or ^(-1); found {found}")
+
+
 @dataclass(frozen=True)
 class Presentation:
     """A balanced presentation: ``relators`` is a tuple of ``k`` non-empty freely reduced words.
@@ -152,7 +160,14 @@ class Presentation:
                 if piece[pos] in _SKIP:
                     pos += 1
                     continue
+                if piece[pos] == "^":
+                    raise ValueError(
+                        f"exponent '^' at position {base + pos} (relator {i}) in {text!r} "
+                        "has no letter before it; write the letter first, e.g. y^2"
+                    )
                 m = _LETTER.match(piece, pos)
+                if m is not None and m.group(3) is None and piece.startswith("^", m.end()):
+                    raise ValueError(_exponent_error(text, piece, m.end(), base, i))
                 if m is None:
                     raise ValueError(
                         f"unknown letter {piece[pos]!r} at position {base + pos} (relator {i}) "
