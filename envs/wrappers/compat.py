@@ -8,7 +8,8 @@ is also a ``TypeError`` (so SB3 retries without a render mode).
 
 SB3 sizes its buffers from ``observation_space.shape``, which a ``Text`` space lacks; the
 Text-space envs use :class:`TextSpace`, whose ``shape`` raises an error that names the feature
-wrapper where SB3 would otherwise crash with ``'NoneType' object is not iterable``.
+wrapper where SB3 would otherwise crash with ``'NoneType' object is not iterable``. Text action
+spaces use :class:`ShortText`; both print in one line.
 """
 
 from __future__ import annotations
@@ -39,14 +40,28 @@ class TextHasNoShape(TypeError, AttributeError):
     """
 
 
-class TextSpace(spaces.Text):
+class ShortText(spaces.Text):
+    """Gymnasium's ``Text`` space with a one-line repr.
+
+    ``Text``'s own repr prints the whole character set: 4,896 characters for ``Lean-v0``, so
+    ``print(env.observation_space)`` buried everything else. This one counts the characters
+    instead: ``Text(min_length=0, max_length=4096, charset=<4896 chars>)``. It compares equal
+    to a ``Text`` with the same arguments.
+    """
+
+    def __repr__(self) -> str:
+        return (f"Text(min_length={self.min_length}, max_length={self.max_length}, "
+                f"charset=<{len(self.character_set)} chars>)")
+
+
+class TextSpace(ShortText):
     """Gymnasium's ``Text`` space, whose missing array shape explains itself.
 
     Stable-Baselines3 reads ``observation_space.shape`` to size its buffers; a plain ``Text``
     space answers None and SB3 then crashes with ``TypeError: 'NoneType' object is not
     iterable``. This subclass raises :class:`TextHasNoShape` instead, saying to wrap the env in
     :class:`mathgym.envs.wrappers.HashedTextFeatures`. Everything else is ``Text``'s (it
-    compares equal to a ``Text`` with the same arguments).
+    compares equal to a ``Text`` with the same arguments); its repr is :class:`ShortText`'s.
     """
 
     @property
