@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
-from gymnasium import spaces
 from mathgym.envs.lean.client import LeanClient
 from mathgym.envs.lean.config import make_transport
 from mathgym.envs.lean.errors import LeanBackendError, ReplayMismatchError
 from mathgym.envs.lean.protocol import CommandResponse, ErrorResponse, ProofStepResponse
-from mathgym.envs.wrappers.compat import TextSpace, check_render_mode
+from mathgym.envs.wrappers.compat import ShortText, TextSpace, check_render_mode
 
 #: Longest observation the observation space describes, in characters.
 MAX_OBSERVATION_CHARS = 16384
@@ -183,7 +182,7 @@ class LeanEnv(gym.Env):
         self.observation_space = TextSpace(
             MAX_OBSERVATION_CHARS, min_length=0, charset=LEAN_CHARSET
         )
-        self.action_space = spaces.Text(MAX_ACTION_CHARS, min_length=1, charset=LEAN_CHARSET)
+        self.action_space = ShortText(MAX_ACTION_CHARS, min_length=1, charset=LEAN_CHARSET)
         #: Theorem and header of the current episode (the constructor's unless reset chose).
         self.episode_theorem: str | None = None
         self.episode_header: tuple[str, ...] = ()

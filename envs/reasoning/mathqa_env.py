@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import gymnasium as gym
-from gymnasium import spaces
 from mathgym.envs.reasoning.registry import DIFFICULTIES, episode_problem, module_infos
-from mathgym.envs.wrappers.compat import TextSpace, check_render_mode
+from mathgym.envs.wrappers.compat import ShortText, TextSpace, check_render_mode
 
 from mathgym.types import Problem
 
@@ -158,7 +157,7 @@ class MathQAEnv(gym.Env):
         self.observation_space = TextSpace(
             MAX_OBSERVATION_CHARS, min_length=1, charset=CHARSET
         )
-        self.action_space = spaces.Text(MAX_ACTION_CHARS, min_length=0, charset=CHARSET)
+        self.action_space = ShortText(MAX_ACTION_CHARS, min_length=0, charset=CHARSET)
         self.problem: Problem | None = None
         self._attempts = 0
         self._observation = ""
