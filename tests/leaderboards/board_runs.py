@@ -5,6 +5,7 @@ A plain module (not a conftest) so its name cannot clash with another folder's c
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 BOARDS = Path(__file__).resolve().parents[2] / "leaderboards"
@@ -23,3 +24,13 @@ def write_doc(tmp_path: Path, doc: dict, name: str = "results.json") -> Path:
     path = tmp_path / name
     path.write_text(json.dumps(doc))
     return path
+
+
+def copy_boards(root: Path, ids: tuple[str, ...]) -> Path:
+    """The submission files of the committed boards ``ids`` copied under ``root`` (without
+    their generated pages): tests build from what is on disk now, rows added later included."""
+    for bid in ids:
+        (root / bid).mkdir(parents=True)
+        for path in sorted((BOARDS / bid).glob("*.json")):
+            shutil.copyfile(path, root / bid / path.name)
+    return root

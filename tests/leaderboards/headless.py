@@ -117,8 +117,14 @@ class Browser:
     # ------------------------------------------------------------------ pages
     def open(self, url: str) -> None:
         """Navigate and wait for the load event (scripts have run by then)."""
+        if "#" in url and url != "about:blank":
+            # from the same page, a new #fragment is a same-document navigation, which fires
+            # no load event (and a reload may race it): start from a blank page instead
+            self.open("about:blank")
         mark = len(self.events)
-        self.call("Page.navigate", session=True, url=url)
+        result = self.call("Page.navigate", session=True, url=url)
+        if "errorText" in result:
+            raise BrowserError(f"could not open {url}: {result['errorText']}")
         self.wait_event("Page.loadEventFired", mark)
 
     def js(self, expression: str) -> Any:

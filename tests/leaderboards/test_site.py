@@ -9,13 +9,12 @@ from __future__ import annotations
 import copy
 import json
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from board_runs import BOARDS, board_run
+from board_runs import board_run, copy_boards
 from mathgym.leaderboards import board
 from mathgym.leaderboards.site import SiteError, build_site
 from mathgym.leaderboards.site import build as site_build
@@ -26,19 +25,10 @@ SITE_BOARDS = ("ac/quick", "formal/metamath-quick", "reasoning/mathqa-quick",
                "reasoning/progsynth-quick")
 
 
-def copy_boards(root: Path, ids=SITE_BOARDS) -> Path:
-    """The submission files of ``ids`` copied under ``root`` (the generated pages left out)."""
-    for bid in ids:
-        (root / bid).mkdir(parents=True)
-        for path in sorted((BOARDS / bid).glob("*.json")):
-            shutil.copyfile(path, root / bid / path.name)
-    return root
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> tuple[Path, Path]:
     base = tmp_path_factory.mktemp("site")
-    root = copy_boards(base / "boards")
+    root = copy_boards(base / "boards", SITE_BOARDS)
     report = build_site(base / "out", root)
     return report.path, root
 
@@ -224,7 +214,7 @@ def _hostile(name: str = "ac-greedy") -> dict:
 def test_hostile_submissions_are_escaped_on_every_page(tmp_path):
     """A file planted on a board by hand (past submit) with markup in its config, id and
     certificates: every page of the site shows it as text."""
-    root = copy_boards(tmp_path / "boards", ["ac/quick"])
+    root = copy_boards(tmp_path / "boards", ("ac/quick",))
     (root / "ac/quick" / "planted.json").write_text(json.dumps(_hostile()))
     out = build_site(tmp_path / "site", root).path
     text = "".join(p.read_text() for p in out.rglob("*.html"))
@@ -248,7 +238,7 @@ def test_a_hostile_agent_name_in_memory_is_escaped_too():
 
 
 def test_learner_rows_get_a_training_curve(tmp_path):
-    root = copy_boards(tmp_path / "boards", ["ac/quick"])
+    root = copy_boards(tmp_path / "boards", ("ac/quick",))
     run = board_run("ac/quick", "ac-greedy")
     run["training"] = {"learner": "sb3-ppo", "steps": 40000,
                        "curve": [[0, 0], [100, 1], [40000, 6]]}
