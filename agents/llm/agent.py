@@ -20,6 +20,11 @@ per process (``load_policy``, cached on the agent and in a module table keyed by
   the certificate is the prefix up to the first trivial state. Cost: one search node per env
   step played, over all samples (the benchmark's ``min_cost`` is the path length).
 - Metamath and Lean (multi-turn) are not supported yet: ``supports`` says False.
+- Guided product sampling (``guide_model`` and/or ``guide_system_prompt``, ``guide_lambda``):
+  each token is drawn from pi(o | prompt)^λ · pi'(o | prompt')^(1-λ), the product of two
+  contexts of one model (prompt' = the same chat under ``guide_system_prompt``) or of two
+  models sharing a vocabulary (``agents/llm/improve/guided.py``). No answer is ever in either
+  context at evaluation. Off by default; its keys enter the config only when set.
 
 Determinism: greedy and beam search have no randomness; sampled completions use per-row
 generators seeded by ``sha256(config seed, harness seed, instance id, sample index)``, so an
@@ -101,6 +106,33 @@ def answer_form(data: dict[str, Any]) -> str:
     return phrase.replace("{base}", str(dict(data.get("spec") or {}).get("base", "")))
 
 
+def _guide_config(guide_model: str | None, guide_system_prompt: str | None,
+                  guide_lambda: float, beams: int) -> dict[str, Any]:
+    """The guided-sampling keys of the config, present only when guidance is on (so records
+    of unguided runs keep their config)."""
+    if isinstance(guide_lambda, bool) or not isinstance(guide_lambda, (int, float)) \
+            or not 0 <= guide_lambda <= 1:
+        raise ValueError(f"guide_lambda must be a number in [0, 1], got {guide_lambda!r}")
+    for key, value in (("guide_model", guide_model),
+                       ("guide_system_prompt", guide_system_prompt)):
+        if value is not None and (not isinstance(value, str) or not value):
+            raise ValueError(f"{key} must be non-empty text or null, got {value!r}")
+    if guide_model is None and guide_system_prompt is None:
+        if guide_lambda != 1:
+            raise ValueError("guide_lambda < 1 needs a guide: set guide_model (a second model) "
+                             "or guide_system_prompt (a second context of the same model)")
+        return {}
+    if beams > 1:
+        raise ValueError("guided product sampling draws tokens, it is not beam search: set "
+                         "beams=1 with guide_model or guide_system_prompt")
+    out: dict[str, Any] = {"guide_lambda": float(guide_lambda)}
+    if guide_model is not None:
+        out["guide_model"] = guide_model
+    if guide_system_prompt is not None:
+        out["guide_system_prompt"] = guide_system_prompt
+    return out
+
+
 class LLMAgent(Agent):
     """A chat LM answering MathQA questions and proposing whole AC paths (see module doc)."""
 
@@ -110,7 +142,8 @@ class LLMAgent(Agent):
     def __init__(self, *, model: str = "smollm2", device: str = "auto", dtype: str = "float32",
                  temperature: float = 0.0, top_p: float = 1.0, max_new_tokens: int = 128,
                  samples: int = 1, beams: int = 1, system_prompt: str | None = None,
-                 few_shot: int = 0, seed: int = 0) -> None:
+                 few_shot: int = 0, seed: int = 0, guide_model: str | None = None,
+                 guide_system_prompt: str | None = None, guide_lambda: float = 1.0) -> None:
         if not isinstance(model, str) or not model:
             raise ValueError(f"model must be 'smollm2' or a model directory, got {model!r}")
         if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
@@ -133,10 +166,13 @@ class LLMAgent(Agent):
             )
         if system_prompt is not None and not isinstance(system_prompt, str):
             raise ValueError(f"system_prompt must be text or null, got {system_prompt!r}")
+        guide = _guide_config(guide_model, guide_system_prompt, guide_lambda, beams)
         super().__init__(model=model, device=device, dtype=dtype, temperature=float(temperature),
                          top_p=float(top_p), max_new_tokens=max_new_tokens, samples=samples,
-                         beams=beams, system_prompt=system_prompt, few_shot=few_shot, seed=seed)
+                         beams=beams, system_prompt=system_prompt, few_shot=few_shot, seed=seed,
+                         **guide)
         self._policy: tuple[Any, Any] | None = None
+        self._guide: tuple[Any, Any] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
     def supports(self, benchmark) -> bool:
@@ -149,6 +185,13 @@ class LLMAgent(Agent):
             c = self._config
             self._policy = _cached_policy(c["model"], c["device"], c["dtype"])
         return self._policy
+
+    def guide(self) -> tuple[Any, Any]:
+        """``(model, tokenizer)`` of ``guide_model``, loaded on first use."""
+        if self._guide is None:
+            c = self._config
+            self._guide = _cached_policy(c["guide_model"], c["device"], c["dtype"])
+        return self._guide
 
     def _prompt_ids(self, messages: list[dict[str, str]]) -> list[int]:
         _, tokenizer = self.policy()
@@ -167,6 +210,26 @@ class LLMAgent(Agent):
             out = beam_search(model, prompt, beams=c["beams"], max_new_tokens=c["max_new_tokens"],
                               eos_token_id=eos, pad_token_id=pad)
             k = min(k, len(out.lengths))
+        elif "guide_lambda" in c:
+            from mathgym.agents.llm.improve.guided import guided_sample
+
+            guide_model = None
+            if c.get("guide_model"):
+                guide_model, guide_tok = self.guide()
+                if guide_tok.get_vocab() != tokenizer.get_vocab():
+                    raise ValueError("guide_model must share the policy's vocabulary (the "
+                                     "product multiplies next-token distributions)")
+            guide_messages = messages
+            if c.get("guide_system_prompt") is not None:
+                guide_messages = [{"role": "system", "content": c["guide_system_prompt"]}] + [
+                    m for m in messages if m["role"] != "system"]
+            seeds = [_row_seed(c["seed"], *seed_parts, j) for j in range(k)]
+            out = guided_sample(model, [prompt] * k, [self._prompt_ids(guide_messages)] * k,
+                                lam=c["guide_lambda"], max_new_tokens=c["max_new_tokens"],
+                                eos_token_id=eos, pad_token_id=pad,
+                                temperature=c["temperature"], top_p=c["top_p"],
+                                seeds=seeds if c["temperature"] > 0 else None,
+                                guide_model=guide_model)
         else:
             seeds = [_row_seed(c["seed"], *seed_parts, j) for j in range(k)]
             out = sample(model, [prompt] * k, max_new_tokens=c["max_new_tokens"],
