@@ -31,6 +31,14 @@ from a ``@dataclass`` of hyperparameters. Everything else is here and shared:
 - **Readable while running**: a tqdm bar (steps/s, solved), SB3's logger to CSV and
   TensorBoard under ``OUT/logs/session-K`` (K counts the resumes).
 
+- **Families** (:mod:`mathgym.agents.rl.common.families`): what differs per env is in one
+  module each beside this loop: ``ac`` (the numba vector env, AC-Solver's protocol, the random
+  split), ``progsynth`` (a generated training split disjoint from the benchmarks by seed, the
+  feature wrapper, MaskedDQN's defaults) and ``metamath`` (solving while training behind
+  ``HashedTextFeatures``). A family gives its env config dataclass, its splits, learner defaults
+  and ``build(benchmark, env_cfg, seed)``: the SB3 VecEnv, its checkpoint state and the
+  :class:`~mathgym.agents.rl.common.solve_log.SolveLog`.
+
 Budget unit: env steps, summed over the envs (AC's ``search_nodes`` count one per env step).
 The run stops exactly at the budget (it must be a multiple of ``n_envs``).
 """
@@ -48,8 +56,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 #: Bump when the training loop's behaviour changes (results record it as the agent version).
 TRAIN_VERSION = "3"
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -57,12 +63,12 @@ MODEL_NAME = "model.zip"
 RUN_NAME = "run.json"
 TRAINING_NAME = "training.json"
 RESULTS_NAME = "results.json"
-SPLITS = ("benchmark", "random")
+SPLITS = ("benchmark", "random")  # the AC family's (each family lists its own)
 
 
 @dataclass
 class EnvConfig:
-    """The env side of a training run; defaults are AC-Solver's."""
+    """The env side of an AC training run (the AC family's); defaults are AC-Solver's."""
 
     n_envs: int = 4
     """parallel envs (AC-Solver: 4)"""
@@ -137,15 +143,24 @@ def algorithm_class(learner: str) -> type:
 
 
 # ----------------------------------------------------------------------------- config
-def split_config(learner: str, overrides: dict[str, Any]) -> tuple[Any, EnvConfig]:
-    """The learner's config and the env config, with ``overrides`` applied and checked."""
+def split_config(learner: str, overrides: dict[str, Any],
+                 family: Any = None) -> tuple[Any, Any]:
+    """The learner's config and the env config, with ``overrides`` applied and checked.
+
+    ``family`` (:class:`~mathgym.agents.rl.common.families.Family`; default AC) gives the env
+    config class, the splits and learner defaults of its own.
+    """
+    if family is None:
+        from mathgym.agents.rl.common.families.ac import family as ac_family
+
+        family = ac_family()
     table = learners()
     if learner not in table:
         raise ValueError(f"unknown learner {learner!r}; known learners: {', '.join(table)}")
-    algo_cls = table[learner][0]
+    algo_cls, env_cls = table[learner][0], family.config_class
     algo_fields = {f.name: f for f in dataclasses.fields(algo_cls)}
-    env_fields = {f.name: f for f in dataclasses.fields(EnvConfig)}
-    algo_kw, env_kw = {}, {}
+    env_fields = {f.name: f for f in dataclasses.fields(env_cls)}
+    algo_kw, env_kw = dict(family.learner_defaults.get(learner, {})), {}
     for key, value in overrides.items():
         if key in env_fields:
             env_kw[key] = value
@@ -154,21 +169,18 @@ def split_config(learner: str, overrides: dict[str, Any]) -> tuple[Any, EnvConfi
         else:
             raise ValueError(
                 f"--config {key}: not a setting of {learner}; its settings are "
-                f"{', '.join(sorted(algo_fields))}; env settings: {', '.join(sorted(env_fields))}")
-    algo_cfg, env_cfg = algo_cls(**algo_kw), EnvConfig(**env_kw)
+                f"{', '.join(sorted(algo_fields))}; env settings ({family.name}): "
+                f"{', '.join(sorted(env_fields))}")
+    algo_cfg, env_cfg = algo_cls(**algo_kw), env_cls(**env_kw)
     for cfg in (algo_cfg, env_cfg):
         for f in dataclasses.fields(cfg):
             _check_type(cfg, f)
-    if env_cfg.split not in SPLITS:
-        raise ValueError(f"--config split={env_cfg.split!r}: must be one of {SPLITS}")
-    if env_cfg.reward not in ("length", "sparse"):
-        raise ValueError(f"--config reward={env_cfg.reward!r}: must be 'length' or 'sparse'")
-    for name in ("n_envs", "horizon", "max_relator_length", "split_size", "torch_threads"):
+    if env_cfg.split not in family.splits:
+        raise ValueError(f"--config split={env_cfg.split!r}: must be one of {family.splits}")
+    for name in ("n_envs", "torch_threads"):
         if getattr(env_cfg, name) < 1:
             raise ValueError(f"--config {name}={getattr(env_cfg, name)}: must be >= 1")
-    if env_cfg.reward_clip is not None and len(env_cfg.reward_clip) != 2:
-        raise ValueError("--config reward_clip: give [low, high], e.g. reward_clip=[-10,1000], "
-                         "or reward_clip=null")
+    family.check(env_cfg)
     return algo_cfg, env_cfg
 
 
@@ -185,116 +197,16 @@ def _check_type(cfg: Any, f: dataclasses.Field) -> None:
                          f"like the default {default!r}")
 
 
-def resolved_config(algo_cfg: Any, env_cfg: EnvConfig) -> dict[str, Any]:
+def resolved_config(algo_cfg: Any, env_cfg: Any) -> dict[str, Any]:
     """The full JSON-ready config of a run (learner and env settings, defaults included)."""
     return {**dataclasses.asdict(algo_cfg), **dataclasses.asdict(env_cfg)}
 
 
-# ----------------------------------------------------------------------------- instances
-def _ac_starts(benchmark: Any, cap: int) -> np.ndarray:
-    """The benchmark's presentations as ``(N, 2 * cap)`` AC-Solver states at the env's cap."""
-    from mathgym.envs.ac.env import fit_presentation
-    from mathgym.envs.ac.presentation import as_presentation
-
-    if benchmark.env_id != "mathgym/AC-v0":
-        raise ValueError(f"mathgym train supports the AC benchmarks (env mathgym/AC-v0); "
-                         f"{benchmark.full_id} uses {benchmark.env_id!r}")
-    rows = []
-    for inst in benchmark.instances:
-        p = as_presentation(inst.data["presentation"])
-        if max(p.lengths) > cap:
-            raise ValueError(f"instance {inst.id} has a relator longer than the training cap "
-                             f"{cap}: raise --config max_relator_length")
-        rows.append(fit_presentation(p, 2, cap, inst.id).to_array(cap))
-    return np.stack(rows).astype(np.int8)
-
-
-def random_split(size: int, moves: int, cap: int, seed: int, exclude: np.ndarray) -> np.ndarray:
-    """``size`` distinct presentations, each ``moves`` seeded random AC moves from ``<x, y | x,
-    y>`` at ``cap``, none trivial and none equal to a row of ``exclude`` (the benchmark's).
-
-    The training split of "train, then evaluate": AC-trivial by construction (the moves run
-    backwards solve them) and disjoint from the benchmark's instances.
-    """
-    from mathgym.envs.ac.env import ACEnv
-
-    rng = np.random.default_rng([seed, 20261201])
-    env = ACEnv("x, y", max_relator_length=cap, horizon=moves + 1)
-    seen = {row.tobytes() for row in np.asarray(exclude, dtype=np.int8)}
-    out: list[np.ndarray] = []
-    tries = 0
-    while len(out) < size:
-        tries += 1
-        if tries > 100 * size + 1000:
-            raise ValueError(f"could not draw {size} distinct presentations with {moves} moves "
-                             "at this cap: lower split_size or raise split_moves")
-        state, _ = env.reset()
-        for move in rng.integers(0, 12, moves):
-            state, *_ = env.step(int(move))
-        key = np.asarray(state, dtype=np.int8)
-        if env.state_presentation.is_trivial or key.tobytes() in seen:
-            continue
-        seen.add(key.tobytes())
-        out.append(key)
-    return np.stack(out)
-
-
-# ----------------------------------------------------------------------------- solve log
-class SolveLog:
-    """Shortest verified path per training instance, the curve and solve counts."""
-
-    def __init__(self, benchmark: Any | None, cyclic_cap: int | None = None) -> None:
-        self.benchmark = benchmark  # None: a random split (nothing to certify)
-        self.cyclic_cap = cyclic_cap  # the training cap when the env reduces cyclically
-        self.best: dict[int, dict[str, Any]] = {}
-        self.env_solved: set[int] = set()
-        self.episodes_solved = 0
-        self.rejected_at_cap = 0
-        self.curve: list[list[int]] = [[0, 0]]
-
-    def __call__(self, index: int, path: list[int], step: int) -> None:
-        """A training episode solved instance ``index`` by ``path`` at run step ``step``."""
-        self.episodes_solved += 1
-        self.env_solved.add(index)
-        if self.benchmark is None:
-            return
-        best = self.best.get(index)
-        if self.cyclic_cap is not None:
-            from mathgym.agents.rl.common.cyclic import expand_cyclic_path
-
-            if best is not None and len(path) >= best["env_length"]:
-                best["finds"] += 1
-                return
-            env_length = len(path)
-            path = expand_cyclic_path(self.benchmark.instances[index].data["relators"], path,
-                                      self.cyclic_cap)
-        else:
-            env_length = len(path)
-        if best is not None and len(path) >= len(best["path"]):
-            best["finds"] += 1
-            return
-        verdict = self.benchmark.check(self.benchmark.instances[index], path)
-        if not verdict.ok:  # left the instance's cap on the way: not a certificate of it
-            self.rejected_at_cap += 1
-            return
-        if best is None:
-            self.best[index] = {"path": path, "step": step, "first_step": step, "finds": 1,
-                                "env_length": env_length}
-            self.curve.append([step, len(self.best)])
-        else:
-            best.update(path=path, step=step, finds=best["finds"] + 1, env_length=env_length)
-
-    def state(self) -> dict[str, Any]:
-        return {"best": self.best, "env_solved": sorted(self.env_solved),
-                "episodes_solved": self.episodes_solved, "rejected_at_cap": self.rejected_at_cap,
-                "curve": self.curve}
-
-    def set_state(self, state: dict[str, Any]) -> None:
-        self.best = {int(k): dict(v) for k, v in state["best"].items()}
-        self.env_solved = set(state["env_solved"])
-        self.episodes_solved = int(state["episodes_solved"])
-        self.rejected_at_cap = int(state["rejected_at_cap"])
-        self.curve = [list(p) for p in state["curve"]]
+# ----------------------------------------------------------------------------- families
+# The AC family's starts and split, and the solve log, live beside this loop (re-exported here).
+from mathgym.agents.rl.common.families.ac import ac_starts as _ac_starts  # noqa: E402, F401
+from mathgym.agents.rl.common.families.ac import random_split  # noqa: E402, F401
+from mathgym.agents.rl.common.solve_log import SolveLog  # noqa: E402
 
 
 # ----------------------------------------------------------------------------- outputs
@@ -322,7 +234,8 @@ def _save_model_zip(model: Any, path: Path) -> str:
 
 
 def training_block(learner: str, steps: int, log: SolveLog, sha: str | None,
-                   env_cfg: EnvConfig, finished: bool) -> dict[str, Any]:
+                   env_cfg: Any, finished: bool, family: str = "ac",
+                   config: dict[str, Any] | None = None) -> dict[str, Any]:
     """The ``"training"`` block of results.json (and the content of training.json)."""
     return {
         "learner": learner,
@@ -335,6 +248,8 @@ def training_block(learner: str, steps: int, log: SolveLog, sha: str | None,
         "solved_at_training_cap": len(log.env_solved),
         "episodes_solved": int(log.episodes_solved),
         "paths_rejected_at_instance_cap": int(log.rejected_at_cap),
+        "family": family,
+        "config": config if config is not None else dataclasses.asdict(env_cfg),
     }
 
 
@@ -396,9 +311,7 @@ def train(args: TrainArgs) -> dict[str, Any]:
         set_rng_states,
     )
     from mathgym.agents.rl.common.device import resolve_device
-    from mathgym.agents.rl.common.schedule import SelectionSchedule
-    from mathgym.agents.rl.common.training_env import TrainingACVectorEnv
-    from mathgym.agents.rl.common.vec_env import SB3VecEnv
+    from mathgym.agents.rl.common.families import family_for
     from stable_baselines3.common.logger import configure
     from stable_baselines3.common.vec_env import VecMonitor
 
@@ -406,9 +319,10 @@ def train(args: TrainArgs) -> dict[str, Any]:
     from mathgym.harness.registry import get_benchmark
     from mathgym.harness.results import atomic_write_text, dumps, write_results
 
-    algo_cfg, env_cfg = split_config(args.learner, args.config)
-    config = resolved_config(algo_cfg, env_cfg)
     benchmark = get_benchmark(args.benchmark)
+    family = family_for(benchmark)
+    algo_cfg, env_cfg = split_config(args.learner, args.config, family)
+    config = resolved_config(algo_cfg, env_cfg)
     budget = args.budget
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
         raise ValueError(f"--budget {budget!r}: give a whole number of env steps >= 1")
@@ -444,25 +358,9 @@ def train(args: TrainArgs) -> dict[str, Any]:
             atomic_write_text(run_file, dumps(identity))
 
         torch.set_num_threads(env_cfg.torch_threads)
-        cap = env_cfg.max_relator_length
-        bench_starts = _ac_starts(benchmark, cap)
-        if env_cfg.split == "benchmark":
-            starts = bench_starts
-            log = SolveLog(benchmark, cap if env_cfg.cyclic_reduction else None)
-        else:
-            starts = random_split(env_cfg.split_size, env_cfg.split_moves, cap, args.seed,
-                                  bench_starts)
-            log = SolveLog(None)
-        schedule = SelectionSchedule(len(starts), seed=args.seed, p_unsolved=env_cfg.p_unsolved)
-        max_reward = float(env_cfg.horizon * cap * 2)
-        scale = env_cfg.reward_scale
-        if scale is None:
-            scale = 1.0 / max_reward if env_cfg.reward == "length" else 1.0
-        vec = TrainingACVectorEnv(
-            starts, schedule, env_cfg.n_envs, cap, env_cfg.horizon, env_cfg.reward, scale,
-            None if env_cfg.reward_clip is None else tuple(env_cfg.reward_clip), on_solved=log,
-            cyclic_reduction=env_cfg.cyclic_reduction)
-        venv = VecMonitor(SB3VecEnv(vec))  # VecMonitor: episode return and length logs
+        setup = family.build(benchmark, env_cfg, args.seed)
+        log = setup.log
+        venv = VecMonitor(setup.venv)  # VecMonitor: episode return and length logs
         build = learners()[args.learner][1]
         model = build(algo_cfg, venv, args.seed, device)
 
@@ -472,7 +370,7 @@ def train(args: TrainArgs) -> dict[str, Any]:
         if args.resume and ckpt_path.exists():
             ckpt = load_checkpoint(ckpt_path)
             set_model_state(model, ckpt["model"])
-            vec.set_state(ckpt["env"])
+            setup.set_state(ckpt["env"])
             log.set_state(ckpt["log"])
             set_rng_states(model, ckpt["rng"])
             session = int(ckpt["session"]) + 1
@@ -490,7 +388,8 @@ def train(args: TrainArgs) -> dict[str, Any]:
         def write_outputs(m: Any, finished: bool) -> None:
             sha[0] = _save_model_zip(m, out / MODEL_NAME)
             steps = int(m.num_timesteps)
-            block = training_block(args.learner, steps, log, sha[0], env_cfg, finished)
+            block = training_block(args.learner, steps, log, sha[0], env_cfg, finished,
+                                   family.name, config)
             atomic_write_text(out / TRAINING_NAME, dumps(block))
             if log.benchmark is not None:
                 doc = build_results_doc(benchmark, args.learner, config, budget, args.seed,
@@ -500,7 +399,7 @@ def train(args: TrainArgs) -> dict[str, Any]:
 
         def save(m: Any) -> None:
             save_checkpoint(ckpt_path, {
-                "model": model_state(m), "env": vec.state(), "log": log.state(),
+                "model": model_state(m), "env": setup.state(), "log": log.state(),
                 "rng": rng_states(m), "session": session,
                 "wall_time": wall_before + time.perf_counter() - start,
             })
@@ -526,6 +425,7 @@ def train(args: TrainArgs) -> dict[str, Any]:
                     state["bar"].close()
         save(model)
         write_outputs(model, finished=True)
-        return training_block(args.learner, int(model.num_timesteps), log, sha[0], env_cfg, True)
+        return training_block(args.learner, int(model.num_timesteps), log, sha[0], env_cfg, True,
+                              family.name, config)
     finally:
         lock.release()
