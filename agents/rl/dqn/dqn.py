@@ -3,6 +3,10 @@
 Off-policy: the replay buffer is part of every checkpoint (:mod:`mathgym.agents.rl.common.
 checkpoint`), so keep ``buffer_size`` modest on long runs (each transition stores two
 observations of ``2 * cap`` int8 plus action, reward and done).
+
+With ``action_mask=true`` the learner is ``MaskedDQN`` (``masked.py``): exploration, the greedy
+action and the TD target's max range over the allowed actions only, read from the end of the
+observation (the ProgSynth family's default). With it off, ``MaskedDQN`` is SB3's DQN.
 """
 
 from __future__ import annotations
@@ -39,14 +43,18 @@ class DQNConfig:
     """gradient norm clip"""
     net_arch: list[int] = field(default_factory=lambda: [256, 256])
     """hidden layers of the Q-network"""
+    action_mask: bool = False
+    """explore, act and bootstrap only over allowed actions (MaskedDQN, agents/rl/dqn/masked.py;
+    the observation must end with the mask: the ProgSynth family's default)"""
 
 
 def build_dqn(cfg: DQNConfig, venv: Any, seed: int, device: Any) -> Any:
-    """SB3 ``DQN`` on ``venv`` with ``cfg``."""
-    from stable_baselines3 import DQN
+    """SB3 ``DQN`` on ``venv`` with ``cfg`` (``MaskedDQN`` with ``action_mask``)."""
+    from mathgym.agents.rl.dqn.masked import MaskedDQN
 
-    return DQN(
+    return MaskedDQN(
         "MlpPolicy", venv, seed=seed, device=device, verbose=0,
+        mask_size=int(venv.action_space.n) if cfg.action_mask else None,
         learning_rate=cfg.learning_rate, buffer_size=cfg.buffer_size,
         learning_starts=cfg.learning_starts, batch_size=cfg.batch_size, gamma=cfg.gamma,
         train_freq=cfg.train_freq, gradient_steps=cfg.gradient_steps,
@@ -57,4 +65,4 @@ def build_dqn(cfg: DQNConfig, venv: Any, seed: int, device: Any) -> Any:
     )
 
 
-LEARNERS = {"sb3-dqn": (DQNConfig, build_dqn, "stable_baselines3:DQN")}
+LEARNERS = {"sb3-dqn": (DQNConfig, build_dqn, "mathgym.agents.rl.dqn.masked:MaskedDQN")}
