@@ -62,6 +62,9 @@ class PPOConfig:
     """hidden layers of the actor and of the critic (separate networks)"""
     activation: str = "tanh"
     """hidden activation: tanh or relu"""
+    features: str = "raw"
+    """what the networks see: 'raw' (AC-Solver: the state as floats) or 'one-hot' (each
+    position one-hot over its 2k+1 values; agents/rl/common/networks.py OneHotACFeatures)"""
 
 
 def _policy_kwargs(cfg: PPOConfig) -> dict[str, Any]:
@@ -71,9 +74,16 @@ def _policy_kwargs(cfg: PPOConfig) -> dict[str, Any]:
     if cfg.activation not in activations:
         raise ValueError(f"activation must be one of {sorted(activations)}, got "
                          f"{cfg.activation!r}")
+    from mathgym.agents.rl.common.networks import FEATURES
+
+    if cfg.features not in FEATURES:
+        raise ValueError(f"features must be one of {sorted(FEATURES)}, got {cfg.features!r}")
     arch = [int(x) for x in cfg.net_arch]
-    return {"net_arch": {"pi": arch, "vf": list(arch)},
-            "activation_fn": activations[cfg.activation], "ortho_init": True}
+    kwargs = {"net_arch": {"pi": arch, "vf": list(arch)},
+              "activation_fn": activations[cfg.activation], "ortho_init": True}
+    if FEATURES[cfg.features] is not None:  # inside the policy: model.zip carries it
+        kwargs["features_extractor_class"] = FEATURES[cfg.features]
+    return kwargs
 
 
 def _kwargs(cfg: PPOConfig, n_envs: int) -> dict[str, Any]:
