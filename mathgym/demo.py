@@ -5,6 +5,11 @@
    ``quick`` (``ac/quick``, and each family's quick benchmarks as they are registered), with
    the benchmark's default budget, seed 0 and 2 workers. Agents that need a config (``replay``)
    or set the class attribute ``demo = False`` are left out.
+   Each pair is timed in two columns: ``warm-up``, one attempt in this process on the first
+   instance at a budget of at most :data:`WARMUP_BUDGET` units (for the compiled AC searches
+   almost all of it is numba compiling their kernels, which ``cache=True`` stores on disk),
+   then ``run``, the whole evaluation, whose workers load the compiled kernels from that
+   cache. One column would charge the compile to the agent: beam looked 100x slower than it is.
 3. Submits every results file into a demo leaderboard under ``OUT/leaderboards`` (re-verifying
    every certificate, exactly like a real submission) and prints the leaderboards.
 
@@ -26,6 +31,8 @@ from pathlib import Path
 AK2_SOLUTION = [11, 4, 2, 11, 4, 9, 0, 1, 8, 6, 9, 0, 1, 6, 8, 3, 6, 2, 5, 1, 8, 2]
 AK2_INSTANCE = "ak-2"
 MARKER = ".mathgym-demo"
+#: Largest budget of the warm-up attempt (compiling does not depend on the budget's size).
+WARMUP_BUDGET = 100
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,6 +75,24 @@ def plan(benchmark_ids: list[str] | None = None) -> list[tuple[str, str]]:
     return pairs
 
 
+def warm_up(benchmark_id: str, agent: str, out: Path) -> float:
+    """Seconds of one attempt of ``agent`` on the benchmark's first instance, in this process.
+
+    The budget is the benchmark's default capped at :data:`WARMUP_BUDGET`: numba compiles a
+    kernel for its argument types, not their values, so a small budget compiles everything a
+    full run needs. The run is written under ``out`` and never submitted.
+    """
+    from mathgym.harness.registry import get_benchmark
+    from mathgym.harness.runner import EvalConfig, evaluate
+
+    bench = get_benchmark(benchmark_id)
+    budget = min(bench.default_budget, WARMUP_BUDGET)
+    t0 = time.perf_counter()
+    evaluate(EvalConfig(benchmark=benchmark_id, agent=agent, out=out, budget=budget, limit=1,
+                        workers=1, backend="inline", progress=False))
+    return time.perf_counter() - t0
+
+
 def run(args: argparse.Namespace) -> int:
     from mathgym.harness.registry import list_benchmarks
     from mathgym.harness.runner import EvalConfig, evaluate
@@ -98,17 +123,24 @@ def run(args: argparse.Namespace) -> int:
         print(f"AK(2) known solution ({len(AK2_SOLUTION)} moves, cap 7): {status}")
         runs.append(("ac/ak", run_dir))
 
-    for bid, agent in plan():
-        run_dir = out / f"{_slug(agent)}-{_slug(bid.replace('/', '-'))}"
-        t0 = time.time()
+    pairs = plan()
+    if pairs:
+        print(f"{'agent':>16}    {'benchmark':<26} {'solved':<14}{'budget':<27}"
+              f"{'warm-up':>8} {'run':>7}")
+    for bid, agent in pairs:
+        slug = f"{_slug(agent)}-{_slug(bid.replace('/', '-'))}"
+        warmup = warm_up(bid, agent, out / "warm-up" / slug)
+        run_dir = out / slug
+        t0 = time.perf_counter()
         doc = evaluate(EvalConfig(
             benchmark=bid, agent=agent, out=run_dir, workers=args.workers,
             progress=not args.no_progress,
         ))
+        seconds = time.perf_counter() - t0
         m = doc["metrics"]
         print(f"{agent:>16} on {bid:<26} solved {m['solved']:>3}/{m['num_records']:<3} "
               f"budget {format_amount(doc['budget']['amount'])} {doc['budget']['unit']:<12} "
-              f"{time.time() - t0:6.1f}s")
+              f"{warmup:7.1f}s {seconds:6.1f}s")
         runs.append((bid, run_dir))
 
     failures = 0
