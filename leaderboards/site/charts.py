@@ -215,7 +215,7 @@ def budget_scatter(rows: list[dict[str, Any]]) -> str:
 
     unit = rows[0]["unit"] if rows else ""
     body = [_text(left, 14, f"solve rate against budget ({unit}, log scale); hollow: oracle",
-                  size=SMALL_PX)]
+                  size=SMALL_PX), *legend]
     body += _x_axis(left, plot_w, top, bottom, [10.0 ** e for e in range(lo_exp, hi_exp + 1)],
                     _si, px)
     for v in (0, 0.25, 0.5, 0.75, 1.0):
@@ -249,7 +249,7 @@ def _line_chart(lines: list[tuple[str, str, list[tuple[float, float]]]], x_label
                 y_label: str, title: str, *, step: bool, width: float = 520.0,
                 height: float = 220.0, cap: float | None = None) -> str:
     """Lines of (colour, label, points) on linear axes from 0, with a legend underneath."""
-    left, top = 56.0, 28.0
+    left, top = 56.0, 44.0
     plot_w, plot_h = width - left - 20, height
     bottom = top + plot_h
     xs = nice_ticks(max((x for _, _, pts in lines for x, _ in pts), default=1))
@@ -271,7 +271,7 @@ def _line_chart(lines: list[tuple[str, str, list[tuple[float, float]]]], x_label
         body.append(_text(left - 6, py(v) + 4, _si(v), size=SMALL_PX, anchor="end"))
     body.append(f'<path d="M{_n(left)} {_n(top)}V{_n(bottom)}" stroke="#888"/>')
     body.append(_text(left + plot_w, bottom + 30, x_label, size=SMALL_PX, anchor="end"))
-    body.append(_text(left - 50, top - 8, y_label, size=SMALL_PX))
+    body.append(_text(left - 50, top - 12, y_label, size=SMALL_PX))
     if cap is not None:
         body.append(f'<path d="M{_n(left)} {_n(py(cap))}H{_n(left + plot_w)}" stroke="#999" '
                     f'stroke-dasharray="4 3"/>')

@@ -20,7 +20,7 @@ from mathgym.leaderboards.site.charts import short
 from mathgym.leaderboards.site.markup import anchor, esc
 
 #: Config text shown in the agent cell (the whole config is in its title and the JSON).
-CONFIG_CHARS = 60
+CONFIG_CHARS = 40
 
 #: (key, header, sort type or None, first click sorts descending?)
 COLUMNS: tuple[tuple[str, str, str | None, bool], ...] = (
@@ -141,7 +141,7 @@ def ranking_table(rows: list[dict[str, Any]],
                   json_link: Callable[[dict[str, Any]], str | None]) -> str:
     """The sortable ranking table; ``json_link(row)`` gives the relative link to its file."""
     units = sorted({r["unit"] for r in rows})
-    labels = {"budget": f"budget ({', '.join(units)})", "training": "training (env steps)"}
+    labels = {"budget": f"budget ({', '.join(units)})", "training": "training steps"}
     head = "".join(
         (f'<th data-key="{key}" data-type="{kind}"'
          + (' data-first="desc"' if desc else "") + f">{esc(labels.get(key, label))}</th>")

@@ -192,7 +192,9 @@ def test_strata_legends_list_every_agent_and_budget_has_a_point_each(site):
         assert all(lbl.startswith(f"#{r['rank']} ") for lbl, r in zip(legend, rows,
                                                                        strict=True))
     budget = page[page.index('aria-label="solve rate against budget"'):]
-    assert budget[:budget.index("</svg>")].count("<circle") == len(rows)
+    budget = budget[:budget.index("</svg>")]
+    assert budget.count("<circle") == len(rows)
+    assert len(re.findall(r'class="legend">', budget)) == len({r["agent"] for r in rows})
     sizes = [int(s) for s in re.findall(r'font-size="(\d+)"', page)]
     assert sizes and min(sizes) >= 11 and "rotate" not in page
 
