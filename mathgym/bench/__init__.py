@@ -4,4 +4,4 @@ Speed is measured here, never in timed tests. Each suite is a module ``mathgym.b
 (dashes become underscores) with ``main(argv) -> dict``.
 """
 
-SUITES: tuple[str, ...] = ("ac", "ac-search", "reasoning", "metamath", "lean", "rl", "llm")
+SUITES: tuple[str, ...] = ("ac", "ac-search", "reasoning", "metamath", "lean", "rl", "llm", "grpo")
