@@ -65,7 +65,9 @@ def test_toy_improver_replaces_response_zero_of_failed_groups_only():
     assert len(merged.completion_ids) == 4  # the group size is kept
     assert merged.rewards == [1.0, 0.0, 1.0, 0.0]
     assert merged.completion_ids[1:] == [list(r) for r in responses[1:]]
-    assert merged.sampler_logp[0] == [0.0] * len(improved[0].completion_ids)
+    # never sampled from the policy: NaN for the trainer to fill with its own logprobs
+    assert all(math.isnan(v) for v in merged.sampler_logp[0])
+    assert merged.sampler_logp[1:] == [[-1.0] * len(r) for r in responses[1:]]
     assert merged.shaped_rows().tolist() == [True, False, False, False]
     assert merged.num_improved() == 1
 

@@ -259,9 +259,13 @@ def apply_improvements(prompt_ids: Sequence[Sequence[int]],
 
     ``prompt_ids`` are per row (B = N * G). The group size never changes. Two samples for the
     same row, or a sample whose prompt is not its group's prompt, are errors (an improver bug).
-    The row's ``sampler_logp`` becomes ``policy_logp`` when the sample has correction "none"
-    and knows it (so the trainer's own sampler-mismatch correction stays meaningful), else the
-    sample's ``sampler_logp``.
+
+    The row's ``sampler_logp`` is what the trainer's own sampler-vs-trainer check needs: the
+    sampler's log pi(o_t | plain prompt), i.e. the sample's ``policy_logp`` when the sampler
+    knew it (guided), else NaN ("never sampled from the policy": the trainer fills it with its
+    own logprob, so the mismatch weight is 1 and the logprob-gap statistic ignores the row).
+    The distribution the tokens were really drawn from stays in ``improved[b].sampler_logp``,
+    which :func:`improvement_weights` reads.
     """
     B = len(completion_ids)
     if B % group_size or len(prompt_ids) != B or len(rewards) != B or len(sampler_logp) != B:
@@ -285,9 +289,8 @@ def apply_improvements(prompt_ids: Sequence[Sequence[int]],
                              "prompt")
         out.completion_ids[row] = list(s.completion_ids)
         out.rewards[row] = float(s.reward)
-        keep = s.policy_logp if s.correction == "none" and s.policy_logp is not None \
-            else s.sampler_logp
-        out.sampler_logp[row] = list(keep)
+        out.sampler_logp[row] = list(s.policy_logp) if s.policy_logp is not None \
+            else [math.nan] * len(s.completion_ids)
         out.improved[row] = s
     return out
 
