@@ -315,7 +315,11 @@ class Dojo:
         """The REPL proof state of state ``sid`` in the running process (rebuilt if needed)."""
         assert self._client is not None
         if self._client.generation != self._generation:
-            self._open_root()
+            try:
+                self._open_root()
+            except DojoInitError as err:
+                raise DojoCrashError(f"after a REPL restart the theorem did not reopen: {err}"
+                                     ) from None
         if sid in self._live:
             return self._live[sid]
         node = self._nodes[sid]

@@ -16,10 +16,13 @@ lean-dojo is installed, ``tests/lean/test_dojo.py`` compares the two on recorded
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 #: The turnstile Lean prints before a goal's conclusion.
 TURNSTILE = "⊢"
+#: ``names : type``: the names end at the first colon set off by whitespace on both sides.
+_HYPOTHESIS_RE = re.compile(r"(\S[^\n]*?)\s+:(?=\s|$)(.*)", re.S)
 
 
 @dataclass(frozen=True)
@@ -63,9 +66,9 @@ def _declarations(context: str) -> list[Declaration]:
             groups.append(line)
     decls = []
     for group in groups:
-        names, sep, lean_type = group.partition(" : ")
-        if not sep:  # e.g. an instance with no name shown; keep the text as the type
-            names, lean_type = "", group
+        # names, then " :" and a space or a line break (a long type starts on the next line)
+        match = _HYPOTHESIS_RE.match(group)
+        names, lean_type = (match.group(1), match.group(2)) if match else ("", group)
         lean_type = lean_type.strip().removesuffix(",").strip()
         for ident in names.split() or [""]:
             decls.append(Declaration(ident, lean_type))

@@ -31,7 +31,7 @@ from mathgym.envs.lean.dojo import (
     Theorem,
     recorded_theorems,
 )
-from mathgym.envs.lean.errors import ReplayMismatchError
+from mathgym.envs.lean.errors import LeanNotAvailableError, ReplayMismatchError
 from mathgym.envs.lean.goals import Declaration, parse_goals
 from mathgym.envs.lean.protocol import parse_response
 from mathgym.envs.lean.theorems import source_from_file
@@ -203,6 +203,17 @@ def test_a_local_file_theorem_is_sent_as_the_recorded_statement(tmp_path):
         assert dojo.run_tac(state, "apply And.intro").num_goals == 2
 
 
+def test_a_local_theorem_without_a_repl_says_how_to_install_one(tmp_path, monkeypatch):
+    for var in ("MATHGYM_LEAN_PROJECT", "MATHGYM_LEAN_REPL_CMD"):
+        monkeypatch.delenv(var, raising=False)
+    (tmp_path / "T.lean").write_text("theorem t : True := trivial\n", encoding="utf-8")
+    theorem = Theorem(LeanGitRepo(str(tmp_path), "local"), "T.lean", "t")
+    with pytest.raises(LeanNotAvailableError, match="(?s)No Lean 4 REPL is configured.*elan"):
+        Dojo(theorem).__enter__()
+    with pytest.raises(DojoInitError, match="backend='replay' needs a recorded theorem"):
+        Dojo(theorem, backend="replay").__enter__()
+
+
 # --------------------------------------------------------------------------- restarts
 def test_timeout_and_crash_restart_the_repl_and_rebuild_states(tmp_path):
     (tmp_path / "T.lean").write_text("theorem t : True := by\n  trivial\n", encoding="utf-8")
@@ -289,19 +300,61 @@ def test_every_recorded_theorem_opens():
             assert state.id == 0 and state.num_goals == state.pp.count("⊢") == 1
 
 
+# --------------------------------------------------------------------------- goals
+#: Goal layouts Lean prints that the recordings lack: a long type moved to the next line after
+#: "h :", several names sharing a type, an instance, a let-bound value, two case-tagged goals.
+LAYOUTS = [
+    "case h\nα : Type u_1\ninst✝ : DecidableEq α\nl : List α\nh :\n  ∀ (a b : α),\n"
+    "    a ∈ l → b ∈ l → a = b\n⊢ l.length ≤ 1",
+    "f : ℕ → ℕ\nh0 : f 5 = 3\nh1 :\n  f (4 * x * y) =\n    2 * y * (f (x + y) + f (x - y))\n"
+    "⊢ ∃ k,\n    f 2015 = k",
+    "x y : Nat\nn : Nat := 5\n⊢ n = 5",
+    "case a\n⊢ True\n\ncase b\n⊢ False",
+]
+
+
+def test_goal_parser_reads_the_layouts_lean_prints():
+    first, second, third, fourth = (TacticState(pp, 0) for pp in LAYOUTS)
+    assert [(d.ident, d.lean_type) for d in first.goals[0].assumptions] == [
+        ("α", "Type u_1"), ("inst✝", "DecidableEq α"), ("l", "List α"),
+        ("h", "∀ (a b : α),\n    a ∈ l → b ∈ l → a = b"),
+    ]
+    assert second.goals[0].assumptions[2] == Declaration(
+        "h1", "f (4 * x * y) =\n    2 * y * (f (x + y) + f (x - y))")
+    assert second.goals[0].conclusion == "∃ k,\n    f 2015 = k"
+    assert third.goals[0].assumptions == [
+        Declaration("x", "Nat"), Declaration("y", "Nat"), Declaration("n", "Nat := 5")]
+    assert [(g.conclusion, g.assumptions) for g in fourth.goals] == [("True", []), ("False", [])]
+    assert fourth.num_goals == 2
+    with pytest.raises(ValueError, match="exactly one '⊢'"):
+        parse_goals("⊢ a ⊢ b")
+
+
 # --------------------------------------------------------------------------- lean-dojo itself
+def _recorded_goal_texts() -> set[str]:
+    from mathgym.envs.lean.errors import LeanProtocolError
+    from mathgym.envs.lean.transcripts import transcript_names
+
+    pps = set()
+    for name in transcript_names():
+        for raw in load_transcript(stem(name)).responses:
+            try:
+                resp = parse_response(raw)
+            except LeanProtocolError:
+                continue
+            if getattr(resp, "goals", None):
+                pps.add("\n\n".join(resp.goals))
+            pps.update(s.goal for s in getattr(resp, "sorries", ()))
+            pps.update(t.goals for t in getattr(resp, "tactics", ()))
+    return {pp for pp in pps if "⊢" in pp}
+
+
 @needs_transcripts
 def test_fields_agree_with_lean_dojo_on_every_recorded_goal():
     lean_dojo = pytest.importorskip("lean_dojo", reason="lean-dojo not installed (optional)")
-    pps = set()
-    for name in ("proof_branching", "by_cases", "sorry_hypotheses", "readme", "proof_step"):
-        for raw in load_transcript(stem(name)).responses:
-            resp = parse_response(raw)
-            goals = getattr(resp, "goals", None) or [s.goal for s in resp.sorries]
-            if goals:
-                pps.add("\n\n".join(goals))
-    assert len(pps) >= 8
-    for pp in sorted(pps):
+    pps = _recorded_goal_texts()
+    assert len(pps) == 36  # every distinct goal text in the recordings
+    for pp in sorted(pps) + LAYOUTS:
         ours, theirs = TacticState(pp, 5, "m"), lean_dojo.TacticState(pp, 5, "m")
         assert (ours.pp, ours.id, ours.message, ours.num_goals) == (
             theirs.pp, theirs.id, theirs.message, theirs.num_goals)
@@ -319,4 +372,3 @@ def test_fields_agree_with_lean_dojo_on_every_recorded_goal():
     object.__setattr__(thm, "full_name", "f")
     with Dojo(thm) as (dojo, state):  # a lean_dojo.Theorem opens in our Dojo
         assert dojo.run_tac(state, "apply Int.natAbs") == TacticState("x : Unit\n⊢ Int", 1)
-    assert parse_goals("⊢ True")[0].conclusion == "True"
