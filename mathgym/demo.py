@@ -12,6 +12,7 @@
    cache. One column would charge the compile to the agent: beam looked 100x slower than it is.
 3. Submits every results file into a demo leaderboard under ``OUT/leaderboards`` (re-verifying
    every certificate, exactly like a real submission) and prints the leaderboards.
+4. Builds the static leaderboard site of those boards in ``OUT/site`` and prints its path.
 
 Everything is written under ``--out`` (default ``runs/demo``), which the demo owns: it is
 cleared at the start when it carries the demo's marker file. The committed boards in
@@ -155,6 +156,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"== leaderboard {bid}  ({board_root / bid})")
         print(format_table(ranked_rows(load_submissions(bid, board_root))))
         print()
+    from mathgym.leaderboards.site import build_site
+
+    site = build_site(out / "site", board_root)
     print(f"demo finished in {time.time() - started:.1f}s; results under {out}/, boards under "
-          f"{board_root}/ (open index.html there)")
+          f"{board_root}/")
+    print(f"leaderboard site: {site.path / 'index.html'}")
     return 1 if failures else 0
