@@ -10,11 +10,13 @@ It never imports mathgym (that venv does not have it) and is started as
   random actions, reset on done/truncated.
 
 * ``ppo``: ``{"num_envs": N, "num_steps": S, "updates": U, "threads": T, "seed": S0}`` ->
-  ``{"steps_per_s": x, "seconds": y, "steps": N*S*U, ...}``: AC-Solver's own PPO training loop
-  (``ac_solver.agents.ppo.train_ppo``: its network, its SyncVectorEnv of ``ACEnv``, its update:
-  4 minibatches, 1 epoch), timed end to end for ``U`` updates of ``N * S`` env steps each, with
-  a stub ``wandb`` module (it is imported at module level but never used with logging off) and
-  the run's ``out/`` checkpoint folder in a temporary directory.
+  ``{"steps_per_s": x, "seconds": y, "steps": N*S*U, "setup_seconds": z, "versions": ...}``:
+  AC-Solver's own PPO training (``ac_solver.agents.ppo.train_ppo``: its network, its
+  SyncVectorEnv of ``ACEnv``, its update: 4 minibatches, 1 epoch) for ``U`` updates of
+  ``N * S`` env steps each. Only its training loop (``ppo_training_loop``: rollouts, GAE,
+  updates) is timed; building its envs and network is ``setup_seconds``. A stub ``wandb``
+  module stands in (imported at module level, unused with logging off); the run's ``out/``
+  checkpoint folder goes to a temporary directory.
 
 ``ac_solver/__init__.py`` imports torch (for PPO); the env and moves do not need it, so the
 package object is created empty and only the submodules are imported (not for ``ppo``).
@@ -95,25 +97,46 @@ def _ppo(request: dict) -> dict:
     from ac_solver.agents import ppo
 
     n_envs, n_steps = int(request["num_envs"]), int(request["num_steps"])
+    if int(request["updates"]) < 2:  # its linear lr schedule divides by (updates - 1)
+        raise SystemExit("ppo: updates must be >= 2 (AC-Solver's lr annealing divides by "
+                         "updates - 1)")
     steps = n_envs * n_steps * int(request["updates"])
     sys.argv = ["ppo.py", "--total-timesteps", str(steps), "--num-envs", str(n_envs),
                 "--num-steps", str(n_steps), "--seed", str(int(request.get("seed", 1))),
                 "--cuda", "False", "--max-relator-length", "36"]
+    loop, spent = ppo.ppo_training_loop, {}
+
+    def timed_loop(*args, **kwargs):  # train_ppo looks the name up in its module
+        t0 = time.perf_counter()
+        try:
+            return loop(*args, **kwargs)
+        finally:
+            spent["loop"] = time.perf_counter() - t0
+
+    ppo.ppo_training_loop = timed_loop
     cwd = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)
-        devnull = open(os.devnull, "w")  # noqa: SIM115  (its tqdm bar and prints)
-        real_stdout, sys.stdout = sys.stdout, devnull
+        devnull = open(os.devnull, "w")  # noqa: SIM115  (its tqdm bars and prints)
+        real_stdout, real_stderr = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = devnull
         try:
             t0 = time.perf_counter()
             ppo.train_ppo()
-            seconds = time.perf_counter() - t0
+            total = time.perf_counter() - t0
         finally:
-            sys.stdout = real_stdout
+            sys.stdout, sys.stderr = real_stdout, real_stderr
             devnull.close()
             os.chdir(cwd)
+    seconds = spent["loop"]
+    import gymnasium
+    import numpy as np
+
     return {"steps_per_s": steps / seconds, "seconds": seconds, "steps": steps,
-            "num_envs": n_envs, "num_steps": n_steps, "torch": torch.__version__}
+            "setup_seconds": total - seconds, "num_envs": n_envs, "num_steps": n_steps,
+            "versions": {"python": sys.version.split()[0], "torch": torch.__version__,
+                         "numpy": np.__version__, "gymnasium": gymnasium.__version__,
+                         "torch_threads": torch.get_num_threads()}}
 
 
 def main() -> int:
