@@ -50,3 +50,25 @@ def test_one_hot_model_saves_and_loads_with_its_extractor(tmp_path):
         a = model.policy.get_distribution(torch.as_tensor(obs, dtype=torch.float32))
         b = loaded.policy.get_distribution(torch.as_tensor(obs, dtype=torch.float32))
     assert torch.allclose(a.distribution.probs, b.distribution.probs)
+
+
+def test_mathgym_train_records_the_option_and_the_sb3_agent_evaluates_the_model(tmp_path):
+    import json
+
+    from ac_easy_plugin import EASY_ID, FAST_PPO, register
+    from mathgym.agents.rl.common.train import TrainArgs, train
+
+    from mathgym.harness.runner import EvalConfig, evaluate
+
+    register()
+    out = tmp_path / "run"
+    train(TrainArgs(benchmark=EASY_ID, learner="sb3-maskable-ppo", budget=4096, out=str(out),
+                    seed=0, config={**FAST_PPO, "features": "one-hot"}, device="cpu",
+                    progress=False))
+    training = json.loads((out / "training.json").read_text())
+    assert training["config"]["features"] == "one-hot"  # what the eval agent reads
+    doc = evaluate(EvalConfig(benchmark=EASY_ID, agent="sb3", out=tmp_path / "eval",
+                              agent_config={"checkpoint": str(out / "model.zip"), "horizon": 16},
+                              budget=32, backend="inline", progress=False))
+    assert doc["agent"]["config"]["learner"] == "sb3-maskable-ppo"
+    assert all(r["error"] is None for r in doc["results"])
