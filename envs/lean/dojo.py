@@ -10,7 +10,7 @@ import alone::
         if isinstance(result, TacticState): ...       # .pp, .id, .message, .goals, .num_goals
         elif isinstance(result, ProofFinished): ...   # .tactic_state_id, .message
         elif isinstance(result, LeanError): ...       # .error
-        # ProofGivenUp(): the tactic used sorry
+        # ProofGivenUp(): the goals were closed with sorry
 
 Same names, fields and equality as LeanDojo 4.20 (``TacticState`` compares by ``pp`` only,
 ``ProofFinished`` by ``tactic_state_id``, ``LeanError`` by ``error``), same exceptions
@@ -18,12 +18,13 @@ Same names, fields and equality as LeanDojo 4.20 (``TacticState`` compares by ``
 REPL protocol (:class:`~mathgym.envs.lean.client.LeanClient`): the real REPL when one is
 configured (``MATHGYM_LEAN_PROJECT``, see docs/lean.md), a recorded session otherwise.
 
-How the REPL answer becomes a LeanDojo result, in order: an ``{"message"}`` error response,
-an error message or a kernel ``"Error: ..."`` status -> :class:`LeanError`; a ``sorry`` in
-the tactic (the response lists ``sorries``, or the status is ``"Incomplete: contains sorry"``)
--> :class:`ProofGivenUp`; ``proofStatus == "Completed"`` -> :class:`ProofFinished`; goals closed
-but no finished proof (``"Incomplete: contains metavariable(s)"``) -> :class:`LeanError` saying
-so; otherwise -> :class:`TacticState` with the goals joined by blank lines.
+How the REPL answer becomes a LeanDojo result, in order, as LeanDojo's own REPL
+(``Lean4Repl.lean``) decides: an ``{"message"}`` error response, an error message or a kernel
+``"Error: ..."`` status -> :class:`LeanError`; goals open -> :class:`TacticState` with the
+goals joined by blank lines (even if the tactic used ``sorry``: LeanDojo checks the proof
+term only once the goals are closed); goals closed and ``proofStatus == "Completed"`` ->
+:class:`ProofFinished`; closed with ``"Incomplete: contains sorry"`` -> :class:`ProofGivenUp`;
+closed otherwise (``"Incomplete: contains metavariable(s)"``) -> :class:`LeanError` saying so.
 
 Differences, kept small and stated: state ids are this Dojo's own (0 for the initial state,
 then 1, 2, ... in order of creation), so they survive a REPL restart: after a timeout or a
@@ -114,7 +115,7 @@ class ProofFinished:
 
 @dataclass(frozen=True)
 class ProofGivenUp:
-    """The tactic used ``sorry``: the search gave up on this branch."""
+    """The goals are closed but the proof uses ``sorry``: the search gave up on this branch."""
 
 
 @dataclass(frozen=True)
@@ -371,13 +372,14 @@ class Dojo:
         status = resp.proof_status or ""
         if resp.errors or status.startswith("Error"):
             return LeanError("\n".join(m.data for m in resp.errors).strip() or status)
-        if resp.sorries or status == "Incomplete: contains sorry":
-            return ProofGivenUp()
+        if not resp.goals and status == "Incomplete: contains sorry":
+            return ProofGivenUp()  # LeanDojo checks for sorry only once the goals are closed
+        if not resp.goals and not resp.completed:
+            return LeanError("no goals are left but Lean does not accept the proof: "
+                             f"{status or 'the REPL reported no proofStatus'}")
         message = "\n".join([m.data for m in resp.messages] + list(resp.traces))
         sid = len(self._nodes)
         pp = "\n\n".join(resp.goals)
-        if not resp.goals and not resp.completed:
-            return LeanError(f"no goals are left but Lean does not accept the proof: {status}")
         self._nodes[sid] = _Node(parent, tactic, pp)
         self._live[sid] = resp.proof_state
         if resp.completed:

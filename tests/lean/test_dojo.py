@@ -85,15 +85,22 @@ def test_any_earlier_state_can_be_tried_again():
     [
         ("tactic_mode_sorry", "f", ["sorry"]),                   # closes every goal with sorry
         ("by_cases", "foo", ["by_cases h : x < 0", "all_goals sorry"]),
-        ("sorry_hypotheses", "foo", ["have h : x = 1 := sorry"]),  # goals remain, sorry used
     ],
 )
-def test_sorry_in_a_tactic_is_proof_given_up(name, full_name, tactics):
+def test_goals_closed_with_sorry_are_proof_given_up(name, full_name, tactics):
     with Dojo(recorded(name, full_name)) as (dojo, state):
         for tactic in tactics[:-1]:
             state = dojo.run_tac(state, tactic)
         assert dojo.run_tac(state, tactics[-1]) == ProofGivenUp()
         assert dojo.is_successful is False
+
+
+@needs_transcripts
+def test_a_sorry_with_goals_left_is_a_tactic_state_as_in_leandojo():
+    # LeanDojo's Lean4Repl looks for sorry in the proof term only once no goals are left
+    with Dojo(recorded("sorry_hypotheses", "foo")) as (dojo, state):
+        result = dojo.run_tac(state, "have h : x = 1 := sorry")
+        assert result == TacticState("x : Int\nh : x = 1\n⊢ x = x", 1)
 
 
 @needs_transcripts
