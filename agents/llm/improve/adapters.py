@@ -1,0 +1,128 @@
+"""LoRA adapters as units: several named adapters on one base model, switched, cloned, measured.
+
+Why: the improvers of this package produce several policies worth keeping apart (a guided run,
+a critique run, a search-distilled run; a frozen copy before an experiment). Full copies of the
+model cost its whole size each. Named peft adapters on one base cost only their A and B
+matrices, r * (d_in + d_out) parameters per adapted projection, and switching is a pointer
+change (``set_adapter``), so one process can serve or compare them request by request.
+
+- ``AdapterBank(base, ...)`` wraps ``base`` with a first adapter (peft ``get_peft_model``);
+  ``add`` adds more (``add_adapter``, seeded init, B = 0 so a fresh adapter computes the base);
+- ``use(name)`` makes one active (``set_adapter``); ``base()`` is a context with every adapter
+  disabled (the reference policy, no second copy);
+- ``clone(source, name)`` adds an adapter with ``source``'s config and a copy of its weights
+  (``get_peft_model_state_dict`` / ``set_peft_model_state_dict``): the init of a new unit that
+  starts where ``source`` is and then trains on its own;
+- ``adapter_bytes(name)`` and ``base_bytes()`` measure what each costs in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+
+def _config(r: int, alpha: int, dropout: float, target_modules: Sequence[str]) -> Any:
+    from peft import LoraConfig
+
+    if not isinstance(r, int) or r < 1:
+        raise ValueError(f"LoRA rank r must be an int >= 1, got {r!r}")
+    return LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout,
+                      target_modules=list(target_modules), bias="none", task_type="CAUSAL_LM")
+
+
+class AdapterBank:
+    """Named LoRA adapters over one base model (see the module doc)."""
+
+    def __init__(self, base_model: Any, *, first: str = "default", r: int = 16, alpha: int = 32,
+                 dropout: float = 0.0, target_modules: Sequence[str] = ("q_proj", "v_proj"),
+                 seed: int = 0) -> None:
+        import torch
+        from peft import get_peft_model
+
+        names = {n.rsplit(".", 1)[-1] for n, _ in base_model.named_modules()}
+        missing = [t for t in target_modules if t not in names]
+        if missing:
+            raise ValueError(f"target_modules {missing} are not modules of this model")
+        self.target_modules = tuple(target_modules)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.model = get_peft_model(base_model, _config(r, alpha, dropout, target_modules),
+                                        adapter_name=first)
+
+    def names(self) -> list[str]:
+        """The adapters, in the order they were added."""
+        return list(self.model.peft_config)
+
+    @property
+    def active(self) -> str:
+        return self.model.active_adapter
+
+    def _check(self, name: str) -> None:
+        if name not in self.model.peft_config:
+            raise KeyError(f"no adapter {name!r}; the bank has {self.names()}")
+
+    def add(self, name: str, *, r: int = 16, alpha: int = 32, dropout: float = 0.0,
+            target_modules: Sequence[str] | None = None, seed: int = 0) -> None:
+        """A fresh adapter (A seeded, B = 0). Does not change the active adapter."""
+        import torch
+
+        if name in self.model.peft_config:
+            raise ValueError(f"adapter {name!r} exists; pick a new name or delete it first")
+        active = self.active
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.model.add_adapter(name, _config(r, alpha, dropout,
+                                                 target_modules or self.target_modules))
+        self.model.set_adapter(active)
+
+    def clone(self, source: str, name: str) -> None:
+        """A new adapter ``name`` with ``source``'s config and weights (then independent)."""
+        import copy
+
+        from peft import get_peft_model_state_dict, set_peft_model_state_dict
+
+        self._check(source)
+        if name in self.model.peft_config:
+            raise ValueError(f"adapter {name!r} exists; pick a new name or delete it first")
+        active = self.active
+        self.model.add_adapter(name, copy.deepcopy(self.model.peft_config[source]))
+        state = get_peft_model_state_dict(self.model, adapter_name=source)
+        state = {k: v.detach().clone() for k, v in state.items()}
+        set_peft_model_state_dict(self.model, state, adapter_name=name)
+        self.model.set_adapter(active)
+
+    def use(self, name: str) -> None:
+        """Make ``name`` the active (and trainable) adapter."""
+        self._check(name)
+        self.model.set_adapter(name)
+
+    def delete(self, name: str) -> None:
+        self._check(name)
+        if len(self.names()) == 1:
+            raise ValueError("cannot delete the bank's last adapter")
+        if self.active == name:
+            self.model.set_adapter(next(n for n in self.names() if n != name))
+        self.model.delete_adapter(name)
+
+    @contextmanager
+    def base(self) -> Iterator[Any]:
+        """The base model's outputs: every adapter disabled inside the block."""
+        with self.model.disable_adapter():
+            yield self.model
+
+    def adapter_parameters(self, name: str) -> list[Any]:
+        """The tensors of adapter ``name`` (its lora_A and lora_B weights)."""
+        self._check(name)
+        return [p for n, p in self.model.named_parameters()
+                if (".lora_A." in n or ".lora_B." in n) and n.endswith(f".{name}.weight")]
+
+    def adapter_bytes(self, name: str) -> int:
+        """Bytes of adapter ``name``'s parameters."""
+        return sum(p.numel() * p.element_size() for p in self.adapter_parameters(name))
+
+    def base_bytes(self) -> int:
+        """Bytes of the base model's own parameters (what a full copy costs)."""
+        return sum(p.numel() * p.element_size() for n, p in self.model.named_parameters()
+                   if ".lora_" not in n)
