@@ -26,9 +26,10 @@ term only once the goals are closed); goals closed and ``proofStatus == "Complet
 :class:`ProofFinished`; closed with ``"Incomplete: contains sorry"`` -> :class:`ProofGivenUp`;
 closed otherwise (``"Incomplete: contains metavariable(s)"``) -> :class:`LeanError` saying so.
 
-Differences, kept small and stated: state ids are this Dojo's own (0 for the initial state,
-then 1, 2, ... in order of creation), so they survive a REPL restart: after a timeout or a
-crash the REPL is restarted and a state is rebuilt by re-running the tactics that led to it.
+State ids are this Dojo's own, numbered as LeanDojo numbers them (0 for the initial state,
+then one per new state in order of creation; errors take none), not the REPL's, so they
+survive a REPL restart: after a timeout or a crash the REPL is restarted and a state is
+rebuilt by re-running the tactics that led to it.
 Command mode (``Dojo((repo, path, line))``, ``run_cmd``) is not offered; use
 :class:`~mathgym.envs.lean.client.LeanClient.command`. On a recorded session a tactic that was
 not recorded raises :class:`~mathgym.envs.lean.errors.ReplayMismatchError`: a recording cannot
