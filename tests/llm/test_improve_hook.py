@@ -88,3 +88,21 @@ def test_improve_part_replaces_rows_and_keeps_the_layout():
     assert hook.last == {"improve/replaced": 1.0, "improve/reward": 1.0}
     filled = TrainerHook.fill_unsampled(out["sampler_logp"], torch.full((4, 9), -2.0))
     assert filled[3].tolist() == [-2.0] * 9 and torch.equal(filled[0], out["sampler_logp"][0])
+
+
+def test_task_for_a_mathqa_problem_uses_the_sources_chat():
+    from mathgym.agents.llm.improve.trainer_hook import task_for
+    from mathgym.envs.reasoning import generate
+
+    p = generate("arithmetic__add_or_sub", 1, 77_003, 0)
+    task = task_for(Item([1], 0, p))
+    assert task.answer == p.answer and task.family == "reasoning"
+    assert p.question in task.question and task.data["answer_type"] == p.answer_type
+
+    class WithChat:
+        def messages(self, problem):
+            return [{"role": "user", "content": "own chat: " + problem.question}]
+
+    assert task_for(Item([1], 0, p), WithChat()).question == "own chat: " + p.question
+    with pytest.raises(ValueError, match="payload is an improve.Task"):
+        task_for(Item([1], 0, None))

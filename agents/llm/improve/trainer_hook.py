@@ -80,20 +80,24 @@ def make_improver(name: str, options: dict[str, Any] | None = None) -> Improver:
     raise ValueError(f"unknown improver {name!r}; known: {IMPROVERS}")
 
 
-def task_for(item: Any) -> Task:
+def task_for(item: Any, source: Any = None) -> Task:
     """The :class:`Task` of a trainer prompt item: its payload when it is a Task; a MathQA
-    problem (``MathQAPrompts``) becomes a reasoning task with its answer."""
+    problem (``MathQAPrompts``) becomes a reasoning task with its answer, its chat the
+    source's own ``messages(problem)`` (the chat its prompt tokens were rendered from)."""
     payload = getattr(item, "payload", None)
     if isinstance(payload, Task):
         return payload
     if payload is not None and hasattr(payload, "answer") and hasattr(payload, "question"):
-        from mathgym.agents.llm.agent import LLMAgent
-
         data = {"module": payload.module, "difficulty": payload.difficulty,
                 "question": payload.question, "answer_type": payload.answer_type,
                 "spec": dict(payload.spec)}
-        return Task(tuple(LLMAgent().mathqa_messages(data)), answer=str(payload.answer),
-                    data=data)
+        if source is not None and callable(getattr(source, "messages", None)):
+            messages = source.messages(payload)
+        else:
+            from mathgym.agents.llm.agent import LLMAgent
+
+            messages = LLMAgent().mathqa_messages(data)
+        return Task(tuple(messages), answer=str(payload.answer), data=data)
     raise ValueError("an improver needs to know each prompt's task: give PromptItems whose "
                      "payload is an improve.Task (or a MathQA Problem)")
 
@@ -123,7 +127,7 @@ class TrainerHook:
             text = tokenizer.decode(list(ids), skip_special_tokens=True)
             return float(source.rewards([items[g]], [text], 1)[0])
 
-        ctx = ImproveContext(tasks=[task_for(it) for it in items], group_size=G,
+        ctx = ImproveContext(tasks=[task_for(it, source) for it in items], group_size=G,
                              reward_fn=reward, tokenizer=tokenizer, model=model, step=step,
                              seed=self.seed, max_new_tokens=max_new_tokens,
                              temperature=temperature, top_p=top_p)
