@@ -212,7 +212,12 @@ def build_site(out: str | Path, root: str | Path | None = None,
         if out.exists():
             old = out.parent / f".{out.name}.old-{os.getpid()}"
             os.rename(out, old)
-        os.rename(tmp, out)
+        try:
+            os.rename(tmp, out)
+        except OSError:
+            if old is not None:
+                os.rename(old, out)  # the previous site goes back in place
+            raise
         if old is not None:
             shutil.rmtree(old)
     except BaseException:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -81,10 +82,11 @@ def unique_anchors(prefix: str, names: list[str]) -> dict[str, str]:
     return out
 
 
-def page(title: str, body: list[str], *, crumbs: list[tuple[str, str | None]] = (),
+def page(title: str, body: list[str], *, crumbs: Sequence[tuple[str, str | None]] = (),
          script: str = "") -> str:
-    """A whole HTML document. ``crumbs``: (label, relative link or None) for the top line;
-    ``script``: inline JavaScript placed at the end of the body (a constant, never data)."""
+    """A whole HTML document. ``crumbs``: (label, link) for the top line, the link already
+    built by :func:`href` (or None: plain text); ``script``: inline JavaScript placed at the
+    end of the body (a constant of this package, never data)."""
     nav = ""
     if crumbs:
         nav = '<nav class="crumbs">' + " / ".join(
