@@ -37,10 +37,12 @@ margin-left:.35em}
 .mark-stale{background:#eaeef2;color:#57606a}
 p.note{color:#444;max-width:60em}
 pre.cert{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f8fa;padding:.5em .7em;
-border:1px solid #d0d7de;max-width:60em}
+border:1px solid #d0d7de;max-width:60em;margin:.2em 0 .5em}
+.certificate p,.certificate ul{margin:.3em 0}.certificate h4{margin:.6em 0 .2em}
 section.instance{border-top:1px solid #d0d7de;margin-top:1em}
 .solved{color:#116329}.unsolved{color:#82071e}
-ul.toc{columns:14em;padding-left:1.2em}
+ul.toc{display:flex;flex-wrap:wrap;list-style:none;padding:0;gap:.1em 1.4em}
+ul.toc li{white-space:nowrap}
 ul.moves{columns:17em;padding-left:1.2em;margin:.2em 0}
 svg.chart{display:block;margin:.3em 0}
 svg.chart text{font-family:system-ui,"Liberation Sans",sans-serif;fill:#1f2328}
