@@ -98,21 +98,28 @@ def top_p_filter(logits: torch.Tensor, top_p: float) -> torch.Tensor:
 @torch.no_grad()
 def sample(model, prompts: Sequence[Sequence[int]], *, max_new_tokens: int,
            eos_token_id: int | Sequence[int], pad_token_id: int, temperature: float = 1.0,
-           top_p: float = 1.0, seeds: Sequence[int] | None = None) -> Samples:
-    """Sample one completion per prompt (token lists) with a KV cache; see the module doc.
+           top_p: float = 1.0, seeds: Sequence[int] | None = None,
+           repeats: int = 1) -> Samples:
+    """Sample ``repeats`` completions per prompt (token lists) with a KV cache; see the module
+    doc. Rows are prompt-major: row ``i * repeats + j`` is prompt ``i``'s ``j``-th sample.
 
     ``seeds[i]`` seeds row ``i``'s generator (required when ``temperature > 0``; the same prompt
     repeated with different seeds gives independent samples for pass@k and GRPO groups).
+    ``repeats > 1`` runs the prompt's prefill once and copies its KV cache to its rows (a GRPO
+    group shares one prompt), the same samples as passing each prompt ``repeats`` times.
     """
     from transformers import DynamicCache
 
     _check(max_new_tokens, temperature, top_p)
+    if not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be an int >= 1, got {repeats!r}")
     greedy = temperature == 0.0
-    if not greedy and (seeds is None or len(seeds) != len(prompts)):
-        raise ValueError("sampling (temperature > 0) needs one seed per prompt: pass seeds=[...]")
+    if not greedy and (seeds is None or len(seeds) != len(prompts) * repeats):
+        raise ValueError("sampling (temperature > 0) needs one seed per row (len(prompts) * "
+                         "repeats): pass seeds=[...]")
     device = next(model.parameters()).device
     input_ids, attention = left_pad(prompts, pad_token_id, device)
-    B = input_ids.shape[0]
+    B = input_ids.shape[0] * repeats
     eos = _eos_tensor(eos_token_id, device)
     generators = None
     if not greedy:
@@ -127,9 +134,15 @@ def sample(model, prompts: Sequence[Sequence[int]], *, max_new_tokens: int,
     positions = position_ids_from_mask(attention)
     out = model(input_ids=input_ids, attention_mask=attention, position_ids=positions,
                 cache=cache, use_cache=True, logits_to_keep=1)
+    first_logits = out.logits[:, -1, :]
+    if repeats > 1:  # one prefill per prompt, its cache copied to the prompt's rows
+        cache.batch_repeat_interleave(repeats)
+        first_logits = first_logits.repeat_interleave(repeats, dim=0)
+        attention = attention.repeat_interleave(repeats, dim=0)
+        positions = positions.repeat_interleave(repeats, dim=0)
     next_pos = positions[:, -1:] + 1  # (B, 1)
     for t in range(max_new_tokens):
-        logits = out.logits[:, -1, :].float()  # (B, V)
+        logits = first_logits.float() if t == 0 else out.logits[:, -1, :].float()  # (B, V)
         if greedy:
             logp_all = torch.log_softmax(logits, dim=-1)
             token = torch.argmax(logits, dim=-1)

@@ -39,6 +39,11 @@ class GRPOConfig:
     """completions per forward/backward pass; the batch is split into micro-batches and the
     gradients accumulate (the loss is normalised over the whole batch, so the split does not
     change the result)"""
+    share_prompt_prefix: bool = True
+    """forward each prompt once and copy its KV cache to its G completions (training forward
+    and sampling; the same function, fewer tokens); micro-batches then hold whole groups
+    (micro_batch_size rounded down to a multiple of G, at least one group). False: one full
+    prompt + completion forward per row, as TRL does"""
     # --- the objective ----------------------------------------------------------------------
     loss_type: str = "dr_grpo"
     """grpo | bnpo | dr_grpo | dapo | cispo | gspo (agents/llm/grpo/loss.py)"""

@@ -208,23 +208,45 @@ class GRPOTrainer:
 
     def completion_logits(self, model: Any, prompt_ids: torch.Tensor,
                           prompt_attention: torch.Tensor, completion_ids: torch.Tensor,
-                          lengths: torch.Tensor) -> torch.Tensor:
-        """``(B, T, V)`` logits that predict each completion token (one forward pass).
+                          lengths: torch.Tensor, repeats: int = 1) -> torch.Tensor:
+        """``(B, T, V)`` logits that predict each completion token.
 
-        Prompts are left-padded, completions right-padded; positions count real tokens only.
-        ``logits_to_keep = T + 1`` keeps just the completion's positions (and the last prompt
-        token's, which predicts the first completion token).
+        Prompts are left-padded (``(B / repeats, P)``: each prompt once), completions
+        right-padded (``(B, T)``, prompt-major); positions count real tokens only.
+
+        ``repeats == 1``: one forward over prompt + completion (TRL's way), keeping only the
+        completion's logits (``logits_to_keep = T + 1``). ``repeats = G > 1``: the prompt
+        prefix is shared. Each prompt runs once, its KV cache (with its autograd graph) is
+        repeated to its G rows, and the completions run on top of it. That is the same function,
+        and the prompt's gradient is the sum over its rows, as in the full forward. With ~70
+        prompt and 24 completion tokens at G = 4 it processes 2.4x fewer tokens.
         """
+        from transformers import DynamicCache
+
         T = completion_ids.shape[1]
         cols = torch.arange(T, device=completion_ids.device).unsqueeze(0)
         completion_attention = (cols < lengths.unsqueeze(1)).to(prompt_attention.dtype)
-        input_ids = torch.cat([prompt_ids, completion_ids], dim=1)  # (B, P + T)
-        attention = torch.cat([prompt_attention, completion_attention], dim=1)  # (B, P + T)
+        if repeats == 1:
+            input_ids = torch.cat([prompt_ids, completion_ids], dim=1)  # (B, P + T)
+            attention = torch.cat([prompt_attention, completion_attention], dim=1)
+            with self._autocast():
+                out = model(input_ids=input_ids, attention_mask=attention,
+                            position_ids=position_ids_from_mask(attention), use_cache=False,
+                            logits_to_keep=T + 1)
+            return out.logits[:, :-1, :]  # (B, T, V)
+        cache = DynamicCache()
+        positions = position_ids_from_mask(prompt_attention)  # (B / G, P)
         with self._autocast():
-            out = model(input_ids=input_ids, attention_mask=attention,
-                        position_ids=position_ids_from_mask(attention), use_cache=False,
-                        logits_to_keep=T + 1)
-        return out.logits[:, :-1, :]  # (B, T, V)
+            out = model(input_ids=prompt_ids, attention_mask=prompt_attention,
+                        position_ids=positions, cache=cache, use_cache=True, logits_to_keep=1)
+            first = out.logits[:, -1:, :].repeat_interleave(repeats, dim=0)  # (B, 1, V)
+            cache.batch_repeat_interleave(repeats)
+            attention = torch.cat([prompt_attention.repeat_interleave(repeats, dim=0),
+                                   completion_attention], dim=1)  # (B, P + T)
+            start = positions[:, -1:].repeat_interleave(repeats, dim=0) + 1  # (B, 1)
+            out = model(input_ids=completion_ids, attention_mask=attention,
+                        position_ids=start + cols, cache=cache, use_cache=True)
+        return torch.cat([first, out.logits[:, :-1, :]], dim=1)  # (B, T, V)
 
     # ------------------------------------------------------------------ sampling
     def _sample_items(self, items: list[PromptItem]) -> dict[str, Any]:
@@ -233,10 +255,14 @@ class GRPOTrainer:
         G = cfg.num_generations
         prompts = [it.ids for it in items for _ in range(G)]
         seeds = [row_seed(cfg.seed, it.index, j) for it in items for j in range(G)]
+        if not items:
+            return {"prompts": [], "completion_ids": torch.zeros((0, 1), dtype=torch.long),
+                    "lengths": torch.zeros(0, dtype=torch.long),
+                    "sampler_logp": torch.zeros((0, 1)), "task": torch.zeros(0), "texts": []}
         with torch.inference_mode(), self._autocast():
-            s = sample(self.model, prompts, max_new_tokens=cfg.max_new_tokens,
+            s = sample(self.model, [it.ids for it in items], max_new_tokens=cfg.max_new_tokens,
                        eos_token_id=self.eos_id, pad_token_id=self.pad_id,
-                       temperature=cfg.temperature, top_p=cfg.top_p, seeds=seeds)
+                       temperature=cfg.temperature, top_p=cfg.top_p, seeds=seeds, repeats=G)
         completion_ids, lengths = s.completion_ids.clone(), s.lengths.clone()
         sampler_logp = s.logprobs.clone().float()
         texts = [self.tokenizer.decode(completion_ids[i, : int(lengths[i])].tolist(),
@@ -337,9 +363,12 @@ class GRPOTrainer:
         num_tokens = float(num_tokens)
         token_mean = self.loss_cfg.resolved_aggregation() == "token-mean"
 
-        micro = [(i, min(i + cfg.micro_batch_size, B_local))
-                 for i in range(0, B_local, cfg.micro_batch_size)]
-        prompt_tensors = [left_pad(batch["prompts"][a:b], self.pad_id, dev) for a, b in micro]
+        # micro-batches of whole groups when the prompt prefix is shared
+        share = G if cfg.share_prompt_prefix else 1
+        rows = max(1, cfg.micro_batch_size // share) * share
+        micro = [(i, min(i + rows, B_local)) for i in range(0, B_local, rows)]
+        prompt_tensors = [left_pad(batch["prompts"][a:b:share], self.pad_id, dev)
+                          for a, b in micro]
         old_logps: list[torch.Tensor] = []
         ref_logps: list[torch.Tensor | None] = []
         acc: dict[str, float] = {}
@@ -359,7 +388,7 @@ class GRPOTrainer:
                 c_ids = completion_ids[a:b, :width].to(dev)
                 c_len = lengths[a:b].to(dev)
                 c_mask = mask[a:b, :width].to(dev)
-                logits = self.completion_logits(self.model, p_ids, p_att, c_ids, c_len)
+                logits = self.completion_logits(self.model, p_ids, p_att, c_ids, c_len, share)
                 logits = logits.float() / cfg.temperature  # (b, T, V) the sampled distribution
                 logp = selective_log_softmax(logits, c_ids)  # (b, T)
                 entropy = None
@@ -367,7 +396,7 @@ class GRPOTrainer:
                     old_logps.append(logp.detach())
                     with torch.no_grad():
                         entropy = token_entropy(logits)
-                        ref_logps.append(self._ref_logp(p_ids, p_att, c_ids, c_len))
+                        ref_logps.append(self._ref_logp(p_ids, p_att, c_ids, c_len, share))
                         gap = ((logp.detach() - batch["sampler_logp"][a:b, :width].to(dev))
                                .abs() * c_mask).sum()
                         add("logp_gap", float(gap) / max(float(c_mask.sum()), 1.0),
@@ -382,9 +411,9 @@ class GRPOTrainer:
                     logp, old_logp, advantages[a:b].to(dev), c_mask, self.loss_cfg,
                     ref_logp=ref_logps[m], is_weight=is_weight, entropy=entropy,
                     num_tokens=num_tokens if token_mean else None)
-                share = 1.0 if token_mean else (b - a) / B_global
-                (loss * share).backward()
-                loss_sum += float(loss.detach()) * share
+                part = 1.0 if token_mean else (b - a) / B_global  # its share of the loss
+                (loss * part).backward()
+                loss_sum += float(loss.detach()) * part
                 w = float(c_mask.sum())
                 for key, value in st.items():
                     add(key, float(value), w)
@@ -410,16 +439,16 @@ class GRPOTrainer:
         return stats
 
     @torch.no_grad()
-    def _ref_logp(self, p_ids, p_att, c_ids, c_len) -> torch.Tensor | None:
+    def _ref_logp(self, p_ids, p_att, c_ids, c_len, share) -> torch.Tensor | None:
         """Reference logprobs (beta > 0 only): the base with the adapter disabled, or the frozen
         copy of a fully fine-tuned model."""
         if self.config.beta == 0:
             return None
         if self.ref_model is not None:
-            logits = self.completion_logits(self.ref_model, p_ids, p_att, c_ids, c_len)
+            logits = self.completion_logits(self.ref_model, p_ids, p_att, c_ids, c_len, share)
         else:
             with self.model.disable_adapter():
-                logits = self.completion_logits(self.model, p_ids, p_att, c_ids, c_len)
+                logits = self.completion_logits(self.model, p_ids, p_att, c_ids, c_len, share)
         return selective_log_softmax(logits.float() / self.config.temperature, c_ids)
 
     def _stats(self, acc, batch, rewards_all, task_all, zero_std, lengths, cm, losses,
