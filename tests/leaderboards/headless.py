@@ -182,3 +182,24 @@ class Browser:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python tests/leaderboards/headless.py URL OUT.png [HEIGHT]``: a screenshot of the top
+    HEIGHT px (default 900) of a page at 1280 px wide (how the docs/site-*.png were taken)."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) not in (2, 3):
+        print(main.__doc__, file=sys.stderr)
+        return 2
+    with Browser() as browser:
+        browser.open(args[0])
+        browser.screenshot(args[1], int(args[2]) if len(args) == 3 else None)
+        for error in browser.errors():
+            print(f"console error: {error}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

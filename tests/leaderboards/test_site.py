@@ -260,3 +260,16 @@ def test_cli_builds_the_site_and_refuses_an_unknown_benchmark(site, tmp_path, ca
     assert main(["leaderboard", "ac/nope", "--root", str(root), "--site",
                  str(tmp_path / "t")]) == 2
     assert not (tmp_path / "t").exists()
+
+
+def test_the_board_folder_page_links_each_row_to_its_json(tmp_path):
+    """``leaderboards/<id>/index.html`` is the site's board page on its own: its JSON links
+    name the files submit writes beside it (one naming rule, board.submission_filename)."""
+    from board_runs import write_doc
+    from mathgym.leaderboards.submit import submit
+
+    path = submit(write_doc(tmp_path, board_run("ac/quick", "ac-greedy")),
+                  root=tmp_path / "boards")
+    page = (path.parent / "index.html").read_text()
+    assert f'href="{path.name}"' in page and page.count('<tr id="row-') == 1
+    assert "instances/" not in page  # the instance pages live in the site only
