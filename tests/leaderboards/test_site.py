@@ -124,6 +124,7 @@ def test_the_page_states_the_tie_break_the_ranking_applies(site, tmp_path):
                               doc("b", 10000, "2026-11-02T00:00:00Z"),
                               doc("d", 10000, "2026-11-02T00:00:00Z")])
     assert [r["id"] for r in rows] == ["b", "d", "c", "a"]
+    assert board.RANKING_RULE in board.render_readme("ac/quick", [base | {"submission": {}}])
 
 
 def test_an_occupied_folder_is_refused_and_a_failed_build_keeps_the_old_site(site, tmp_path,
