@@ -30,32 +30,48 @@ State ids are this Dojo's own, numbered as LeanDojo numbers them (0 for the init
 then one per new state in order of creation; errors take none), not the REPL's, so they
 survive a REPL restart: after a timeout or a crash the REPL is restarted and a state is
 rebuilt by re-running the tactics that led to it.
-Command mode (``Dojo((repo, path, line))``, ``run_cmd``) is not offered; use
-:class:`~mathgym.envs.lean.client.LeanClient.command`. On a recorded session a tactic that was
-not recorded raises :class:`~mathgym.envs.lean.errors.ReplayMismatchError`: a recording cannot
-say what Lean would have answered.
+Command mode is LeanDojo's too: ``Dojo((repo, file_path, line_nb))`` opens the environment
+after the file's code before line ``line_nb`` and returns a :class:`CommandState`;
+``run_cmd(state, command)`` returns the next :class:`CommandState` or a :class:`LeanError`.
+On a recorded session a tactic or command that was not recorded raises
+:class:`~mathgym.envs.lean.errors.ReplayMismatchError`: a recording cannot say what Lean would
+have answered.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mathgym.envs.lean.client import LeanClient
 from mathgym.envs.lean.config import configured_timeout, lean_available, make_transport
+from mathgym.envs.lean.dojo_types import (
+    CommandResult,
+    CommandState,
+    DojoCrashError,
+    DojoInitError,
+    DojoTacticTimeoutError,
+    LeanError,
+    ProofFinished,
+    ProofGivenUp,
+    State,
+    TacticResult,
+    TacticState,
+)
 from mathgym.envs.lean.errors import (
     LeanBackendError,
     LeanTimeoutError,
     ReplayMismatchError,
 )
 from mathgym.envs.lean.goals import Declaration, Goal, parse_goals
-from mathgym.envs.lean.protocol import ErrorResponse, ProofStepResponse
+from mathgym.envs.lean.protocol import CommandResponse, ErrorResponse, ProofStepResponse
 from mathgym.envs.lean.theorems import (
     REPL_TESTS_REPO,
     LeanGitRepo,
     Theorem,
     TheoremSource,
+    commands_source,
     is_recorded,
     recorded_theorems,
     theorem_source,
@@ -64,6 +80,8 @@ from mathgym.envs.lean.transcripts import resolve_pair
 
 __all__ = [
     "REPL_TESTS_REPO",
+    "CommandResult",
+    "CommandState",
     "Declaration",
     "Dojo",
     "DojoCrashError",
@@ -74,6 +92,7 @@ __all__ = [
     "LeanGitRepo",
     "ProofFinished",
     "ProofGivenUp",
+    "State",
     "TacticResult",
     "TacticState",
     "Theorem",
@@ -85,83 +104,28 @@ __all__ = [
 DEFAULT_DOJO_TIMEOUT = 600
 
 
-# --------------------------------------------------------------------------- results
-@dataclass(frozen=True)
-class TacticState:
-    """Open goals after a tactic: ``pp`` (goals as Lean prints them, blank-line separated),
-    ``id`` (this Dojo's state id) and ``message`` (Lean's non-error output). Equal by ``pp``."""
-
-    pp: str
-    id: int = field(compare=False)
-    message: str | None = field(default=None, compare=False)
-    goals: list[Goal] = field(init=False, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "goals", parse_goals(self.pp))
-
-    @property
-    def num_goals(self) -> int:
-        """How many goals are open."""
-        return len(self.goals)
-
-
-@dataclass(frozen=True)
-class ProofFinished:
-    """The proof is complete and checked by Lean's kernel; ``tactic_state_id`` is the id of
-    the final (goal-free) state."""
-
-    tactic_state_id: int
-    message: str | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True)
-class ProofGivenUp:
-    """The goals are closed but the proof uses ``sorry``: the search gave up on this branch."""
-
-
-@dataclass(frozen=True)
-class LeanError:
-    """Lean rejected the tactic; ``error`` is its message. The state it ran on is unchanged."""
-
-    error: str
-
-
-TacticResult = TacticState | ProofFinished | LeanError | ProofGivenUp
-
-
-class DojoInitError(Exception):
-    """The theorem could not be opened: not found, or Lean rejected its statement."""
-
-
-class DojoTacticTimeoutError(Exception):
-    """A tactic took longer than the Dojo's ``timeout``; the REPL was killed and restarted."""
-
-
-class DojoCrashError(Exception):
-    """The REPL died or answered garbage; it has been restarted (states are rebuilt on use)."""
-
-    @property
-    def is_out_of_memory(self) -> bool:
-        """Whether the crash was the process being killed for memory (LeanDojo's ``"OOM"``)."""
-        return str(self) == "OOM"
-
-
 @dataclass
 class _Node:
+    """A state of this Dojo: how it was reached (``text``: a tactic, or a command in command
+    mode) from ``parent``, and its goals (``""`` for a command state)."""
+
     parent: int | None
-    tactic: str | None
+    text: str | None
     pp: str
 
 
 # --------------------------------------------------------------------------- Dojo
 class Dojo:
-    """Interact with one theorem through tactics, LeanDojo style (a context manager).
+    """Interact with Lean through tactics on a theorem, or through commands, LeanDojo style
+    (a context manager).
 
     Arguments:
         entry: a :class:`Theorem` (or any object with ``repo.url``, ``file_path`` and
-            ``full_name``, such as ``lean_dojo.Theorem``). Recorded sessions are named by
-            ``Theorem(REPL_TESTS_REPO, "test/NAME.in", name)`` (:func:`recorded_theorems`);
-            a theorem of a local Lean project by ``LeanGitRepo(url=<its directory>, ...)``.
+            ``full_name``, such as ``lean_dojo.Theorem``) for tactic mode. Recorded sessions
+            are named by ``Theorem(REPL_TESTS_REPO, "test/NAME.in", name)``
+            (:func:`recorded_theorems`); a theorem of a local Lean project by
+            ``LeanGitRepo(url=<its directory>, ...)``. A tuple ``(repo, file_path, line_nb)``
+            for command mode (a recorded session: ``line_nb=1``, the empty environment).
         timeout: seconds per tactic (LeanDojo's default, 600); on expiry
             :class:`DojoTacticTimeoutError` is raised and the REPL restarted.
         additional_imports: modules imported before the file's code (``import X``).
@@ -188,11 +152,6 @@ class Dojo:
         transcripts: str | Path | None = None,
         client: LeanClient | None = None,
     ) -> None:
-        if isinstance(entry, tuple):
-            raise NotImplementedError(
-                "Dojo((repo, file_path, line_nb)) is LeanDojo's command mode (run_cmd), which "
-                "mathgym does not offer; run commands with mathgym.envs.lean.client.LeanClient"
-            )
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
             raise ValueError(f"Dojo: timeout must be a number of seconds > 0, got {timeout!r}")
         imports = tuple(additional_imports)
@@ -204,9 +163,15 @@ class Dojo:
         self.timeout = timeout
         self.additional_imports = list(imports)
         self.build_deps = build_deps
-        self.repo = getattr(entry, "repo", None)
-        self.file_path = Path(str(getattr(entry, "file_path", "")))
-        self.is_successful: bool | None = False
+        if isinstance(entry, tuple):
+            if len(entry) != 3:
+                raise ValueError(
+                    f"Dojo: command mode takes (repo, file_path, line_nb), got {entry!r}")
+            self.repo, file_path, _ = entry
+        else:
+            self.repo, file_path = getattr(entry, "repo", None), getattr(entry, "file_path", "")
+        self.file_path = Path(str(file_path))
+        self.is_successful: bool | None = None if isinstance(entry, tuple) else False
         self.is_crashed = False
         self.has_timedout = False
         self._backend = backend
@@ -217,19 +182,19 @@ class Dojo:
         self._owns_client = client is None
         self._source: TheoremSource | None = None
         self._nodes: dict[int, _Node] = {}
-        self._live: dict[int, int] = {}
+        self._live: dict[int, int | None] = {}
         self._generation = -1
         self._open = False
 
     @property
     def uses_tactics(self) -> bool:
-        """Always True: tactic mode is the mode offered."""
-        return True
+        """Tactic mode: the entry is a theorem."""
+        return not isinstance(self.entry, tuple)
 
     @property
     def uses_commands(self) -> bool:
-        """Always False: command mode is not offered."""
-        return False
+        """Command mode: the entry is ``(repo, file_path, line_nb)``."""
+        return isinstance(self.entry, tuple)
 
     # ---------------------------------------------------------------- set-up
     def _make_client(self, source: TheoremSource) -> LeanClient:
@@ -251,12 +216,15 @@ class Dojo:
         )
         return LeanClient(transport, timeout=self.timeout)
 
-    def __enter__(self) -> tuple[Dojo, TacticState]:
-        """Open the theorem: return ``(dojo, initial_state)``; :class:`DojoInitError` if not."""
+    def __enter__(self) -> tuple[Dojo, State]:
+        """Open the theorem (or the file): ``(dojo, initial_state)``; :class:`DojoInitError`
+        if it cannot be found or Lean rejects it."""
+        find = commands_source if self.uses_commands else theorem_source
+        probe = _Probe(self.repo, self.file_path)
         try:
-            self._source = theorem_source(
-                self.entry,
-                project_dir=self._project_dir if not is_recorded(self.entry) else None,
+            self._source = find(
+                self.entry,  # type: ignore[arg-type]
+                project_dir=self._project_dir if not is_recorded(probe) else None,
                 transcripts=self._transcripts,
                 imports=tuple(self.additional_imports),
             )
@@ -271,10 +239,11 @@ class Dojo:
             raise
         self._nodes = {0: _Node(None, None, root_pp)}
         self._open = True
-        return self, TacticState(root_pp, 0)
+        return self, (CommandState(0) if self.uses_commands else TacticState(root_pp, 0))
 
     def _open_root(self) -> str:
-        """Elaborate header and statement in the current REPL process; the root's goal."""
+        """Elaborate the header (and the statement, in tactic mode) in the current REPL
+        process; the root's goal (``""`` in command mode)."""
         assert self._client is not None and self._source is not None
         client, source = self._client, self._source
         env = None
@@ -284,6 +253,9 @@ class Dojo:
                 if isinstance(resp, ErrorResponse) or resp.errors or resp.env is None:
                     raise DojoInitError(f"header command {i} failed in Lean: {_why(resp)}")
                 env = resp.env
+            if self.uses_commands:
+                self._generation, self._live = client.generation, {0: env}
+                return ""
             resp = client.command(source.statement, env, timeout=self.timeout)
         except LeanTimeoutError:
             raise DojoInitError("Timeout during initialization") from None
@@ -313,8 +285,9 @@ class Dojo:
             self._client = None
 
     # ---------------------------------------------------------------- ids
-    def _live_id(self, sid: int) -> int:
-        """The REPL proof state of state ``sid`` in the running process (rebuilt if needed)."""
+    def _live_id(self, sid: int) -> int | None:
+        """The REPL id (proof state, or env in command mode) of state ``sid`` in the running
+        process, rebuilt by re-running its tactics or commands after a restart."""
         assert self._client is not None
         if self._client.generation != self._generation:
             try:
@@ -325,23 +298,42 @@ class Dojo:
         if sid in self._live:
             return self._live[sid]
         node = self._nodes[sid]
-        assert node.parent is not None and node.tactic is not None
+        assert node.parent is not None and node.text is not None
         parent = self._live_id(node.parent)
-        resp = self._client.tactic(node.tactic, parent, timeout=self.timeout)
-        if not isinstance(resp, ProofStepResponse) or resp.errors:
+        if self.uses_commands:
+            resp: Any = self._client.command(node.text, parent, timeout=self.timeout)
+            ok = isinstance(resp, CommandResponse) and not resp.errors and resp.env is not None
+        else:
+            assert parent is not None
+            resp = self._client.tactic(node.text, parent, timeout=self.timeout)
+            ok = isinstance(resp, ProofStepResponse) and not resp.errors
+        if not ok:
             raise DojoCrashError(
-                f"after a REPL restart, re-running {node.tactic!r} to rebuild state {sid} failed"
+                f"after a REPL restart, re-running {node.text!r} to rebuild state {sid} failed"
             )
-        self._live[sid] = resp.proof_state
-        return resp.proof_state
+        self._live[sid] = resp.env if self.uses_commands else resp.proof_state
+        return self._live[sid]
+
+    def _check_open(self, what: str) -> None:
+        if not self._open or self._client is None:
+            raise RuntimeError(f"Dojo.{what} outside the 'with Dojo(...) as (dojo, state)' block")
+
+    def _send(self, request: Any) -> Any:
+        """Run ``request()`` (a client call), turning backend failures into LeanDojo's."""
+        try:
+            return request()
+        except ReplayMismatchError:
+            raise
+        except LeanTimeoutError as err:
+            self.has_timedout = True
+            raise DojoTacticTimeoutError(str(err)) from None
+        except LeanBackendError as err:
+            raise DojoCrashError(str(err)) from None
 
     # ---------------------------------------------------------------- tactics
     def run_tac(self, state: TacticState, tactic: str) -> TacticResult:
         """Run ``tactic`` on ``state`` (any earlier state of this Dojo: backtracking is free)."""
-        if not self._open or self._client is None:
-            raise RuntimeError(
-                "Dojo.run_tac outside the 'with Dojo(theorem) as (dojo, state)' block"
-            )
+        self._check_open("run_tac")
         if not isinstance(state, TacticState):
             raise RuntimeError(
                 f"Attempting to run a tactic on an invalid state {state!r}: run_tac needs a "
@@ -355,16 +347,42 @@ class Dojo:
                 f"Dojo.run_tac: state id {state.id} is not a state of this Dojo "
                 f"(known ids 0..{len(self._nodes) - 1}); states of another Dojo cannot be reused"
             )
-        try:
-            resp = self._client.tactic(tactic, self._live_id(state.id), timeout=self.timeout)
-        except ReplayMismatchError:
-            raise
-        except LeanTimeoutError as err:
-            self.has_timedout = True
-            raise DojoTacticTimeoutError(str(err)) from None
-        except LeanBackendError as err:
-            raise DojoCrashError(str(err)) from None
+        client = self._client
+        assert client is not None
+        resp = self._send(lambda: client.tactic(
+            tactic, self._live_id(state.id), timeout=self.timeout))  # type: ignore[arg-type]
         return self._result(state.id, tactic, resp)
+
+    # ---------------------------------------------------------------- commands
+    def run_cmd(self, state: CommandState, command: str) -> CommandResult:
+        """Run the Lean ``command`` in the environment of ``state`` (command mode)."""
+        self._check_open("run_cmd")
+        if not isinstance(state, CommandState) or not self.uses_commands:
+            raise RuntimeError(
+                f"Attempting to run a command on an invalid state {state!r}: run_cmd needs a "
+                "CommandState of a Dojo opened in command mode, Dojo((repo, file_path, line_nb))"
+            )
+        if not isinstance(command, str):
+            raise TypeError(f"Dojo.run_cmd: the command must be a str, got "
+                            f"{type(command).__name__}")
+        if not isinstance(state.id, int) or state.id not in self._nodes:
+            raise RuntimeError(
+                f"Dojo.run_cmd: state id {state.id} is not a state of this Dojo "
+                f"(known ids 0..{len(self._nodes) - 1})"
+            )
+        client = self._client
+        assert client is not None
+        resp = self._send(lambda: client.command(command, self._live_id(state.id),
+                                                 timeout=self.timeout))
+        if isinstance(resp, ErrorResponse):
+            return LeanError(resp.message.strip())
+        if resp.errors or resp.env is None:
+            return LeanError("\n".join(m.data for m in resp.errors).strip()
+                             or "the REPL returned no environment")
+        sid = len(self._nodes)
+        self._nodes[sid] = _Node(state.id, command, "")
+        self._live[sid] = resp.env
+        return CommandState(sid, "\n".join(m.data for m in resp.messages))
 
     def _result(self, parent: int, tactic: str, resp: Any) -> TacticResult:
         if isinstance(resp, ErrorResponse):
@@ -394,3 +412,11 @@ def _why(resp: Any) -> str:
         return resp.message
     errors = [m.data for m in getattr(resp, "errors", ())]
     return "; ".join(errors) if errors else "no environment returned"
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """Just ``repo`` and ``file_path``, to ask whether an entry names a recorded session."""
+
+    repo: Any
+    file_path: Path

@@ -249,3 +249,40 @@ def theorem_source(
             "or Dojo(..., project_dir=...)"
         )
     return source_from_file(root / theorem.file_path, theorem.full_name, imports)
+
+
+def commands_source(
+    entry: tuple[Any, Any, Any],
+    *,
+    project_dir: str | Path | None = None,
+    transcripts: str | Path | None = None,
+    imports: tuple[str, ...] = (),
+) -> TheoremSource:
+    """Command mode, LeanDojo's ``(repo, file_path, line_nb)``: the file's code before line
+    ``line_nb`` (1-based) as the header; ``statement`` is empty.
+
+    A recorded session has no file: it starts from the empty environment, at ``line_nb=1``.
+    """
+    if len(entry) != 3:
+        raise ValueError(f"command mode takes (repo, file_path, line_nb), got {entry!r}")
+    repo, file_path, line_nb = entry
+    if isinstance(line_nb, bool) or not isinstance(line_nb, int) or line_nb < 1:
+        raise ValueError(f"line_nb must be a line number >= 1, got {line_nb!r}")
+    probe = Theorem(repo, Path(str(file_path)), "_")
+    if is_recorded(probe) and project_dir is None:
+        name = probe.file_path.name.removesuffix(REQUEST_SUFFIX)
+        if name not in transcript_names(transcripts):
+            raise LookupError(f"no recorded REPL session {name!r} for {file_path}")
+        if line_nb != 1 or imports:
+            raise ValueError("a recorded session has no file to cut: start it at line_nb=1 "
+                             "(the empty environment) and without additional_imports")
+        return TheoremSource((), "", transcript=name)
+    root = Path(project_dir) if project_dir is not None else Path(str(repo.url))
+    path = root / probe.file_path
+    if not path.is_file():
+        raise LookupError(f"Lean file {path} does not exist")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    if line_nb > len(lines) + 1:
+        raise LookupError(f"{path} has {len(lines)} lines; line_nb={line_nb} is past its end")
+    header = "".join(f"import {m}\n" for m in imports) + "\n".join(lines[: line_nb - 1])
+    return TheoremSource((header,) if header.strip() else (), "")

@@ -19,6 +19,7 @@ from leandojo_style_prover import best_first_search
 from mathgym.envs.lean.client import LeanClient
 from mathgym.envs.lean.dojo import (
     REPL_TESTS_REPO,
+    CommandState,
     Dojo,
     DojoCrashError,
     DojoInitError,
@@ -151,8 +152,10 @@ def test_unknown_theorems_and_sessions_are_init_errors_that_list_what_exists():
     away = Theorem(LeanGitRepo("https://github.com/someone/else", "abc"), "A.lean", "t")
     with pytest.raises(DojoInitError, match="not a local directory; clone it"):
         Dojo(away).__enter__()
-    with pytest.raises(NotImplementedError, match="command mode"):
-        Dojo((REPL_TESTS_REPO, "test/proof_step.in", 1))
+    with pytest.raises(DojoInitError, match="start it at line_nb=1"):
+        Dojo((REPL_TESTS_REPO, "test/proof_step.in", 5)).__enter__()
+    with pytest.raises(ValueError, match=r"takes \(repo, file_path, line_nb\)"):
+        Dojo((REPL_TESTS_REPO, "test/proof_step.in"))
     with pytest.raises(ValueError, match="timeout must be"):
         Dojo(recorded("proof_step", "f"), timeout=0)
     with pytest.raises(TypeError, match="got str without 'repo'"):
@@ -175,6 +178,50 @@ def test_bad_states_and_tactics_are_refused_clearly():
         assert dojo.run_tac(root, "have t : Nat := 42").id == 1  # the miss consumed nothing
     with pytest.raises(RuntimeError, match="outside the 'with Dojo"):
         dojo.run_tac(root, "apply Int.natAbs")
+
+
+# --------------------------------------------------------------------------- command mode
+@needs_transcripts
+def test_command_mode_runs_commands_in_the_environment_of_a_state():
+    with Dojo((REPL_TESTS_REPO, "test/trace_simp.in", 1)) as (dojo, empty):
+        assert dojo.uses_commands and not dojo.uses_tactics and dojo.is_successful is None
+        assert empty == CommandState(0) and empty.id == 0
+        f = dojo.run_cmd(empty, "def f := 37")
+        lemma = dojo.run_cmd(f, "@[simp] theorem f_def : f = 37 := by rfl")
+        traced = dojo.run_cmd(lemma, "set_option trace.Meta.Tactic.simp true")
+        simp = dojo.run_cmd(traced, "example : f = 37 := by simp")
+        assert [s.id for s in (f, lemma, traced, simp)] == [1, 2, 3, 4]
+        assert simp.message.startswith("[Meta.Tactic.simp.rewrite] f_def:1000:")
+        with pytest.raises(RuntimeError, match="invalid state TacticState"):
+            dojo.run_cmd(TacticState("⊢ True", 0), "#check f")
+        with pytest.raises(RuntimeError, match="invalid state CommandState"):
+            dojo.run_tac(simp, "simp")
+        with pytest.raises(RuntimeError, match="state id 9 is not a state"):
+            dojo.run_cmd(CommandState(9), "#check f")
+
+
+@needs_transcripts
+def test_a_command_lean_rejects_is_a_lean_error():
+    with Dojo((REPL_TESTS_REPO, "test/dup_msg.in", 1)) as (dojo, empty):
+        f = dojo.run_cmd(empty, "def f := 2")
+        checked = dojo.run_cmd(f, "#check f")
+        assert (type(checked), checked.id, checked.message) == (CommandState, 2, "f : Nat")
+        assert dojo.run_cmd(checked, "#check g") == LeanError("Unknown identifier `g`")
+        assert CommandState(1) == CommandState(2, "x")  # as in LeanDojo: no field compares
+
+
+def test_command_mode_on_a_local_file_survives_a_restart(tmp_path):
+    (tmp_path / "A.lean").write_text("import Foo\ndef a := 1\ndef b := 2\n", encoding="utf-8")
+    client = LeanClient(SubprocessTransport(FAKE, timeout=30))
+    entry = (LeanGitRepo(str(tmp_path), "local"), "A.lean", 3)  # the code before line 3
+    with Dojo(entry, timeout=0.5, client=client) as (dojo, start):
+        one = dojo.run_cmd(start, "def c := 3")
+        assert one.id == 1
+        with pytest.raises(DojoTacticTimeoutError):
+            dojo.run_cmd(one, "HANG")
+        assert dojo.run_cmd(one, "def d := 4").id == 2  # header and 'def c' re-run first
+        assert client.generation == 1
+    client.close()
 
 
 # --------------------------------------------------------------------------- local files
@@ -371,6 +418,9 @@ def test_fields_agree_with_lean_dojo_on_every_recorded_goal():
         assert hash(ours) == hash(theirs)  # both hash the pp alone: one `seen` set serves both
     assert (ProofFinished(3, "x").tactic_state_id, LeanError("e").error) == (
         lean_dojo.ProofFinished(3, "y").tactic_state_id, lean_dojo.LeanError("e").error)
+    ours_cmd, their_cmd = CommandState(4, "m"), lean_dojo.CommandState(4, "m")
+    assert (ours_cmd.id, ours_cmd.message, hash(ours_cmd)) == (
+        their_cmd.id, their_cmd.message, hash(their_cmd))
     # Dataclass equality needs the same class: a mathgym state never equals a lean_dojo one.
     assert TacticState("⊢ Nat", 0) != lean_dojo.TacticState("⊢ Nat", 0)
     thm = lean_dojo.Theorem.__new__(lean_dojo.Theorem)  # its LeanGitRepo would go online
