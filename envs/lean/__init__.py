@@ -6,7 +6,8 @@ repl``, recorded-transcript replay, lean-interact), :mod:`.client` (the REPL cli
 :mod:`.config` (finding the REPL; the install message), :mod:`.transcripts` (recorded
 sessions and the proof episodes in them), :mod:`.env` (the Gymnasium environment),
 :mod:`.benchmarks` (``formal/lean-replay``), :mod:`.cli` (``mathgym lean replay``) and
-LeanDojo's interactive API: :mod:`.dojo` (``Dojo``, ``run_tac``, ``TacticState``, ...),
+LeanDojo's interactive API: :mod:`.dojo` (``Dojo``, ``run_tac``, ``run_cmd``),
+:mod:`.dojo_types` (``TacticState``, ``ProofFinished``, ``LeanError``, ...),
 :mod:`.theorems` (``Theorem``, ``LeanGitRepo``) and :mod:`.goals` (``Goal``, ``parse_goals``).
 See docs/lean.md.
 """
