@@ -30,6 +30,7 @@ State ids are this Dojo's own, numbered as LeanDojo numbers them (0 for the init
 then one per new state in order of creation; errors take none), not the REPL's, so they
 survive a REPL restart: after a timeout or a crash the REPL is restarted and a state is
 rebuilt by re-running the tactics that led to it.
+
 Command mode is LeanDojo's too: ``Dojo((repo, file_path, line_nb))`` opens the environment
 after the file's code before line ``line_nb`` and returns a :class:`CommandState`;
 ``run_cmd(state, command)`` returns the next :class:`CommandState` or a :class:`LeanError`.
@@ -126,7 +127,7 @@ class Dojo:
             (:func:`recorded_theorems`); a theorem of a local Lean project by
             ``LeanGitRepo(url=<its directory>, ...)``. A tuple ``(repo, file_path, line_nb)``
             for command mode (a recorded session: ``line_nb=1``, the empty environment).
-        timeout: seconds per tactic (LeanDojo's default, 600); on expiry
+        timeout: seconds per tactic or command (LeanDojo's default, 600); on expiry
             :class:`DojoTacticTimeoutError` is raised and the REPL restarted.
         additional_imports: modules imported before the file's code (``import X``).
         build_deps: accepted for LeanDojo compatibility; nothing is built here.
