@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "agents": ("mathgym.harness.commands.agents", "list registered agents"),
     "eval": ("mathgym.harness.commands.evaluate", "evaluate an agent on a benchmark"),
     "train": ("mathgym.harness.commands.train", "train a learner (solving while training)"),
+    "export": ("mathgym.harness.commands.export",
+               "write a benchmark as a Hugging Face datasets.Dataset (one row per instance)"),
     "submit": ("mathgym.leaderboards.submit", "re-verify a results file and add it to its board"),
     "leaderboard": ("mathgym.leaderboards.board", "print a benchmark's leaderboard"),
     "ac-search": ("mathgym.agents.search.cli", "one long, resumable AC search (checkpointed)"),

@@ -8,7 +8,7 @@ seed, index)`` returns a :class:`mathgym.types.Problem`, a pure function of its 
 from __future__ import annotations
 
 from mathgym.envs.reasoning.curriculum import Curriculum
-from mathgym.envs.reasoning.interop import to_rows, write_jsonl
+from mathgym.envs.reasoning.interop import to_dataset, to_rows, write_jsonl
 from mathgym.envs.reasoning.registry import DIFFICULTIES, generate, module_infos
 
 #: Every module name, sorted.
@@ -20,6 +20,7 @@ __all__ = [
     "Curriculum",
     "generate",
     "module_infos",
+    "to_dataset",
     "to_rows",
     "write_jsonl",
 ]
