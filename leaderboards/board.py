@@ -342,7 +342,8 @@ def render_readme(benchmark_id: str, submissions: list[dict[str, Any]]) -> str:
     if any(r["stale"] for r in rows):
         lines += [f"`{STALE_MARK.strip()}`: submitted for another version or instance set of "
                   "this benchmark than the current one; re-run and resubmit to compare.", ""]
-    lines += ["Plots: [index.html](index.html).", ""]
+    lines += ["Charts and links to the submission files: [index.html](index.html); the whole "
+              "site, with every certificate: `mathgym leaderboard --site DIR`.", ""]
     return "\n".join(lines)
 
 
