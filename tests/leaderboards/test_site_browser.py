@@ -105,8 +105,11 @@ def test_the_instance_page_shows_the_certificate(site, browser):
 
 
 def test_no_console_errors_on_any_page(site, browser):
-    out, _ = site
-    pages = sorted(out.rglob("*.html"))
+    """Every page of the site, and the board folders' own pages (``page.py``)."""
+    out, root = site
+    for bid in BOARD_IDS:
+        board.regenerate(bid, root)
+    pages = sorted(out.rglob("*.html")) + sorted(root.rglob("index.html"))
     for page in pages:
         browser.open(page.as_uri())
     assert len(pages) >= 5
