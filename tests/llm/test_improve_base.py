@@ -132,3 +132,12 @@ def test_row_seed_is_a_pure_function_of_its_parts():
     # fixed value: sha256 does not depend on PYTHONHASHSEED or the process
     assert row_seed("a") == int.from_bytes(__import__("hashlib").sha256(b"a").digest()[:8],
                                            "big") >> 1
+
+
+def test_draw_seeds_follow_the_group_key_not_the_batch_layout():
+    ctx = ImproveContext(tasks=[], group_size=2, reward_fn=lambda g, ids: 0.0, seed=5, step=3,
+                         group_keys=[10, 20])
+    assert ctx.draw_seed("guided", 1, 0) == row_seed(5, "guided", 3, 20, 0)
+    alone = ImproveContext(tasks=[], group_size=2, reward_fn=lambda g, ids: 0.0, seed=5, step=3,
+                           group_keys=[20])
+    assert alone.draw_seed("guided", 0, 0) == ctx.draw_seed("guided", 1, 0)

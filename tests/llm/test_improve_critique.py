@@ -80,8 +80,8 @@ def test_mixing_keeps_the_group_size_and_replaces_the_right_response():
     # the sampler logprobs are those of the refinement context it was drawn from
     chat = improver.last_chats[2]
     again = sample(ctx.model, [ctx.render(chat)], max_new_tokens=5, eos_token_id=0,
-                   pad_token_id=0, temperature=1.0, seeds=[row_seed(7, "critique", 2, "round",
-                                                                   0, 2)])
+                   pad_token_id=0, temperature=1.0, seeds=[row_seed(7, "critique", 2, 0, 2,
+                                                                   0)])
     assert again.tokens(0) == list(improved[0].completion_ids)
     assert torch.allclose(torch.tensor(improved[0].sampler_logp),
                           again.logprobs[0, : int(again.lengths[0])], atol=1e-6)

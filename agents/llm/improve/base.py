@@ -122,10 +122,18 @@ class ImproveContext:
     top_p: float = 1.0
     success: float = 1.0
     """a reward >= this counts as solved (critique selection, 'all failed' tests)"""
+    group_keys: Sequence[Any] | None = None
+    """a stable key per group for seeds (the trainer: each prompt's global stream index, so a
+    draw does not depend on the batch layout or the number of processes); None: the index"""
 
     def __post_init__(self) -> None:
         if not isinstance(self.group_size, int) or self.group_size < 1:
             raise ValueError(f"group_size must be an int >= 1, got {self.group_size!r}")
+
+    def draw_seed(self, tag: str, group: int, *parts: Any) -> int:
+        """The seed of one draw: ``row_seed(seed, tag, step, group key, *parts)``."""
+        key = group if self.group_keys is None else self.group_keys[group]
+        return row_seed(self.seed, tag, self.step, key, *parts)
 
     def reward(self, group: int, completion_ids: Sequence[int]) -> float:
         return float(self.reward_fn(group, list(completion_ids)))

@@ -39,7 +39,6 @@ from mathgym.agents.llm.improve.base import (
     Improver,
     Task,
     check_batch,
-    row_seed,
 )
 
 REFINE_INSTRUCTIONS = (
@@ -255,15 +254,13 @@ class CritiqueImprover(Improver):
         self.last_chats: list[list[dict[str, str]]] = []
 
     def refine(self, chats: list[list[dict[str, str]]], context: ImproveContext,
-               seed_tag: Sequence[Any]) -> list[tuple[list[int], list[float]]]:
-        """One sampled refinement per chat: ``(token ids, sampler logprobs)``."""
+               seeds: Sequence[int]) -> list[tuple[list[int], list[float]]]:
+        """One sampled refinement per chat (seeded by ``seeds``): ``(token ids, logprobs)``."""
         from mathgym.agents.llm.common.sampling import sample
 
         temperature = context.temperature if self.config.refine_temperature is None \
             else self.config.refine_temperature
         prompts = [context.render(chat) for chat in chats]
-        seeds = [row_seed(context.seed, self.name, context.step, *seed_tag, i)
-                 for i in range(len(chats))]
         out = sample(context.model, prompts, max_new_tokens=context.max_new_tokens,
                      eos_token_id=context.eos_token_id, pad_token_id=context.pad_token_id,
                      temperature=temperature, top_p=context.top_p,
@@ -285,7 +282,9 @@ class CritiqueImprover(Improver):
         best_reward = [float("-inf")] * B
         live = list(range(B))
         for round_ in range(self.config.rounds):
-            refined = self.refine([chats[b] for b in live], context, ("round", round_))
+            refined = self.refine([chats[b] for b in live], context,
+                                  [context.draw_seed(self.name, b // G, b % G, round_)
+                                   for b in live])
             still = []
             for b, (ids, logp) in zip(live, refined, strict=True):
                 if not ids:

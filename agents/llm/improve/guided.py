@@ -50,7 +50,6 @@ from mathgym.agents.llm.improve.base import (
     ImprovedSample,
     Improver,
     check_batch,
-    row_seed,
 )
 from mathgym.agents.llm.improve.hints import hint_text, hinted_messages
 from mathgym.agents.llm.improve.schedules import LambdaSchedule
@@ -245,7 +244,7 @@ class GuidedImprover(Improver):
         plain = [list(prompts[g]) for g, _ in rows]
         guide = [hinted[g] for g, _ in rows]
         self.last_prompts, self.last_hinted = plain, guide
-        seeds = [row_seed(context.seed, self.name, context.step, g, j) for g, j in rows]
+        seeds = [context.draw_seed(self.name, g, j) for g, j in rows]
         out = guided_sample(context.model, plain, guide, lam=lam,
                             max_new_tokens=context.max_new_tokens,
                             eos_token_id=context.eos_token_id,

@@ -110,6 +110,8 @@ class TrainerHook:
         self.seed = int(seed)
         self.gamma = float(getattr(getattr(improver, "config", None), "gamma", 0.1))
         self.last: dict[str, float] = {}
+        self._step: int | None = None
+        self._totals = [0, 0.0]  # improved samples this step, their summed reward
 
     def improve_part(self, part: dict[str, Any], items: Sequence[Any], *, model: Any,
                      tokenizer: Any, source: Any, group_size: int, step: int,
@@ -130,7 +132,8 @@ class TrainerHook:
         ctx = ImproveContext(tasks=[task_for(it, source) for it in items], group_size=G,
                              reward_fn=reward, tokenizer=tokenizer, model=model, step=step,
                              seed=self.seed, max_new_tokens=max_new_tokens,
-                             temperature=temperature, top_p=top_p)
+                             temperature=temperature, top_p=top_p,
+                             group_keys=[getattr(it, "index", g) for g, it in enumerate(items)])
         was_training = model.training
         model.eval()
         try:
@@ -154,9 +157,13 @@ class TrainerHook:
                                                              skip_special_tokens=True)
                         for t, s in zip(part["texts"], merged.improved, strict=True)]
         out["improved"] = merged.improved
-        n = merged.num_improved()
+        if step != self._step:  # the step's totals over its sampling rounds
+            self._step, self._totals = step, [0, 0.0]
+        self._totals[0] += merged.num_improved()
+        self._totals[1] += sum(s.reward for s in improved)
+        n = self._totals[0]
         self.last = {"improve/replaced": float(n),
-                     "improve/reward": (sum(s.reward for s in improved) / n) if n else 0.0}
+                     "improve/reward": self._totals[1] / n if n else 0.0}
         return out
 
     @staticmethod
