@@ -214,7 +214,7 @@ def test_command_mode_on_a_local_file_survives_a_restart(tmp_path):
     (tmp_path / "A.lean").write_text("import Foo\ndef a := 1\ndef b := 2\n", encoding="utf-8")
     client = LeanClient(SubprocessTransport(FAKE, timeout=30))
     entry = (LeanGitRepo(str(tmp_path), "local"), "A.lean", 3)  # the code before line 3
-    with Dojo(entry, timeout=0.5, client=client) as (dojo, start):
+    with Dojo(entry, timeout=1.0, client=client) as (dojo, start):
         one = dojo.run_cmd(start, "def c := 3")
         assert one.id == 1
         with pytest.raises(DojoTacticTimeoutError):
@@ -274,10 +274,10 @@ def test_timeout_and_crash_restart_the_repl_and_rebuild_states(tmp_path):
     theorem = Theorem(LeanGitRepo(str(tmp_path), "local"), "T.lean", "t")
     transport = SubprocessTransport(FAKE, timeout=30)
     client = LeanClient(transport)
-    with Dojo(theorem, timeout=0.5, client=client) as (dojo, root):
+    with Dojo(theorem, timeout=1.0, client=client) as (dojo, root):
         step = dojo.run_tac(root, "step")
         assert step == TacticState("⊢ True", 1)
-        with pytest.raises(DojoTacticTimeoutError, match="no complete response within 0.5 s"):
+        with pytest.raises(DojoTacticTimeoutError, match="no complete response within 1 s"):
             dojo.run_tac(step, "hang")
         assert dojo.has_timedout and client.generation == 1
         # state 1 lives on: the theorem and 'step' are re-run in the new process first
