@@ -218,8 +218,10 @@ def run_attempt(
 
     ``instance`` is the full instance. The agent gets what it may see: views of the benchmark
     and the instance (:func:`mathgym.harness.views.agent_arguments`) unless it declares
-    ``privileged = True``; the record is verified against the full instance.
+    ``privileged = True``; the record is verified against the full instance. A budget the
+    benchmark's unit cannot count (1.5 search nodes) is a ``ValueError``, not rounded later.
     """
+    budget = benchmark.check_budget(budget)
     seen_benchmark, seen_instance = agent_arguments(benchmark, agent, instance)
     raw = _call_agent(agent, seen_benchmark, seen_instance, budget, seed)
     return finish_record(benchmark, instance, budget, seed, raw)

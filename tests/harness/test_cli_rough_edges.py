@@ -143,3 +143,15 @@ def test_broken_pipe_exits_quietly(tmp_path):
     assert proc.returncode == 141
     assert proc.stdout == "first line\n"
     assert proc.stderr == ""
+
+
+def test_run_attempt_api_refuses_fractional_budget():
+    from mathgym.harness.registry import get_agent, get_benchmark
+    from mathgym.harness.runner import run_attempt
+
+    bench = get_benchmark("ac/quick")
+    agent = get_agent("ac-greedy")
+    with pytest.raises(ValueError, match=r"1\.5: ac/quick@1 counts its budget in search_nodes"):
+        run_attempt(bench, agent, bench.instances[0], 1.5, 0)
+    record = run_attempt(bench, agent, bench.instances[0], 10_000, 0)  # an integral budget runs
+    assert record["solved"] and bench.check(bench.instances[0], record["certificate"]).ok
