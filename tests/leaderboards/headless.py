@@ -3,8 +3,9 @@
 Why the pipe (``--remote-debugging-pipe``) and not a port: no port to find or to collide with
 the other test runs on the machine, no websocket client to install. Chromium reads JSON
 commands, each ending in a NUL byte, from file descriptor 3 and writes replies and events to
-descriptor 4. The browser gets a fresh ``--user-data-dir`` in a temporary folder, every wait has
-a deadline, and :meth:`Browser.close` kills the whole process group, so a hung browser never
+descriptor 4 (``bash`` moves the pipe ends there before it execs the browser). The browser
+gets a fresh ``--user-data-dir`` in a temporary folder, every wait has a deadline, and
+:meth:`Browser.close` kills its whole session (process group), so a hung browser never
 outlives its test.
 
 A plain module (not a conftest) so its name cannot clash with another folder's conftest.
@@ -13,6 +14,7 @@ A plain module (not a conftest) so its name cannot clash with another folder's c
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import select
@@ -30,13 +32,14 @@ class BrowserError(RuntimeError):
     """The browser did not answer in time, or answered with an error."""
 
 
-def _child_fds(cmd_read: int, reply_write: int) -> None:  # runs in the child, before exec
-    a, b = os.dup(cmd_read), os.dup(reply_write)
-    os.dup2(a, 3)
-    os.dup2(b, 4)
-    os.set_inheritable(3, True)
-    os.set_inheritable(4, True)
-    os.setsid()  # its own process group: close() kills the renderers too
+BASH = shutil.which("bash") or "/bin/bash"
+
+
+def _high(fd: int) -> int:
+    """A copy of ``fd`` numbered 10 or more (never 3 or 4), the original closed."""
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return high
 
 
 class Browser:
@@ -49,13 +52,19 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="mathgym-chromium-")
         cmd_r, self._cmd_w = os.pipe()
         self._reply_r, reply_w = os.pipe()
+        cmd_r, reply_w = _high(cmd_r), _high(reply_w)
+        # bash puts the pipe ends on descriptors 3 and 4, closes the originals and execs
+        # chromium (no preexec_fn: that is unsafe in a process with threads); its own session,
+        # so close() can kill the browser and every renderer at once
+        move = f'exec 3<&{cmd_r} 4>&{reply_w} {cmd_r}<&- {reply_w}>&-; exec "$0" "$@"'
         self.proc = subprocess.Popen(
-            [CHROMIUM, "--headless", "--disable-gpu", "--no-sandbox", "--remote-debugging-pipe",
-             f"--user-data-dir={self.profile}", "--no-first-run", "--no-default-browser-check",
-             "--disable-extensions", "--disable-background-networking", "--disable-sync",
-             "--mute-audio", f"--window-size={width},{height}", "about:blank"],
+            [BASH, "-c", move, CHROMIUM, "--headless", "--disable-gpu", "--no-sandbox",
+             "--remote-debugging-pipe", f"--user-data-dir={self.profile}", "--no-first-run",
+             "--no-default-browser-check", "--disable-extensions",
+             "--disable-background-networking", "--disable-sync", "--mute-audio",
+             f"--window-size={width},{height}", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            close_fds=False, preexec_fn=lambda: _child_fds(cmd_r, reply_w))
+            pass_fds=(cmd_r, reply_w), start_new_session=True)
         os.close(cmd_r)
         os.close(reply_w)
         self._buffer = b""
