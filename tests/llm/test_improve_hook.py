@@ -85,7 +85,7 @@ def test_improve_part_replaces_rows_and_keeps_the_layout():
     assert torch.equal(out["sampler_logp"][:3, :s.logprobs.shape[1]], s.logprobs[:3])
     assert all(math.isnan(v) for v in out["sampler_logp"][3].tolist())
     assert [x is None for x in out["improved"]] == [True, True, True, False]
-    assert hook.last == {"improve/replaced": 1.0, "improve/reward": 1.0}
+    assert hook.last == {"improve/replaced": 1.0, "improve/reward": 1.0, "improve/shaped": 1.0}
     filled = TrainerHook.fill_unsampled(out["sampler_logp"], torch.full((4, 9), -2.0))
     assert filled[3].tolist() == [-2.0] * 9 and torch.equal(filled[0], out["sampler_logp"][0])
 

@@ -111,7 +111,7 @@ class TrainerHook:
         self.gamma = float(getattr(getattr(improver, "config", None), "gamma", 0.1))
         self.last: dict[str, float] = {}
         self._step: int | None = None
-        self._totals = [0, 0.0]  # improved samples this step, their summed reward
+        self._totals = [0, 0.0, 0]  # improved samples this step, summed reward, shaped ones
 
     def improve_part(self, part: dict[str, Any], items: Sequence[Any], *, model: Any,
                      tokenizer: Any, source: Any, group_size: int, step: int,
@@ -158,12 +158,14 @@ class TrainerHook:
                         for t, s in zip(part["texts"], merged.improved, strict=True)]
         out["improved"] = merged.improved
         if step != self._step:  # the step's totals over its sampling rounds
-            self._step, self._totals = step, [0, 0.0]
+            self._step, self._totals = step, [0, 0.0, 0]
         self._totals[0] += merged.num_improved()
         self._totals[1] += sum(s.reward for s in improved)
+        self._totals[2] += sum(s.loss == "shaped" for s in improved)
         n = self._totals[0]
         self.last = {"improve/replaced": float(n),
-                     "improve/reward": self._totals[1] / n if n else 0.0}
+                     "improve/reward": self._totals[1] / n if n else 0.0,
+                     "improve/shaped": float(self._totals[2])}
         return out
 
     @staticmethod
