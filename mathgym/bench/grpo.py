@@ -164,9 +164,10 @@ def measure_trl(cfg: BenchConfig, tasks: list[tuple[str, int]]) -> dict:
 
     import torch
     from datasets import Dataset
-    from mathgym.agents.llm.common.model import load_policy
     from transformers import TrainerCallback
     from trl import GRPOConfig, GRPOTrainer
+
+    from mathgym.agents.llm.common.model import load_policy
 
     model, tokenizer = load_policy(cfg.model, device="cpu")
     total_steps = cfg.warmup + cfg.steps
@@ -257,6 +258,7 @@ def measure_sampler(cfg: BenchConfig, tasks: list[tuple[str, int]]) -> dict:
     steps actually run (the work done, finished rows included).
     """
     import torch
+
     from mathgym.agents.llm.common.model import load_policy
     from mathgym.agents.llm.common.sampling import left_pad, sample
 
@@ -328,6 +330,7 @@ def _our_config(cfg: BenchConfig) -> Any:
 def measure_ours(cfg: BenchConfig, tasks: list[tuple[str, int]]) -> dict:
     """Our ``GRPOTrainer`` at ``cfg`` (the same prompts in the same order, the same reward)."""
     import torch
+
     from mathgym.agents.llm.common.model import load_policy
     from mathgym.agents.llm.grpo.prompts import ListPrompts
     from mathgym.agents.llm.grpo.trainer import GRPOTrainer
