@@ -268,6 +268,18 @@ def test_a_local_theorem_without_a_repl_says_how_to_install_one(tmp_path, monkey
         Dojo(theorem, backend="replay").__enter__()
 
 
+@needs_transcripts
+def test_a_configured_repl_is_used_even_for_a_recorded_theorem(tmp_path):
+    # command= is the local REPL (here the fake child): recorded statements go to it, not to
+    # the recording; the Dojo owns that process and stops it on exit.
+    with Dojo(recorded("proof_step", "f"), command=FAKE, timeout=30) as (dojo, root):
+        assert root.pp == "⊢ True"  # the fake's goal; the recording would say "⊢ Nat"
+        transport = dojo._client.transport
+        assert isinstance(transport, SubprocessTransport) and transport.alive()
+        assert dojo.run_tac(root, "trivial") == ProofFinished(1)
+    assert not transport.alive()
+
+
 # --------------------------------------------------------------------------- restarts
 def test_timeout_and_crash_restart_the_repl_and_rebuild_states(tmp_path):
     (tmp_path / "T.lean").write_text("theorem t : True := by\n  trivial\n", encoding="utf-8")
