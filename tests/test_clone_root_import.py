@@ -55,3 +55,24 @@ def test_the_clone_root_is_not_installed():
 
     cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert "" not in cfg["package-dir"].values() and "." not in cfg["package-dir"].values()
+
+
+def test_under_pytest_the_clone_root_acts_as_the_package(tmp_path):
+    """pytest imports its rootdir's __init__.py by the folder's name; in a clone named mathgym
+    that is ``mathgym``, and it must then behave as the package, not fail."""
+    (tmp_path / "mathgym").symlink_to(ROOT, target_is_directory=True)
+    code = ("import _pytest, gymnasium as gym, mathgym, mathgym.envs, mathgym.harness.registry; "
+            "print(mathgym.__version__, mathgym.envs.__file__, 'mathgym/AC-v0' in gym.registry)")
+    proc = _run(code, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    version, envs_init, registered = proc.stdout.split()
+    assert version == "0.1.0" and registered == "True"
+    assert envs_init == str(tmp_path / "mathgym" / "envs" / "__init__.py")
+
+
+def test_the_root_init_does_nothing_under_another_name(tmp_path):
+    (tmp_path / "main").symlink_to(ROOT, target_is_directory=True)
+    proc = _run("import main; print(sorted(k for k in vars(main) if not k.startswith('__')))",
+                tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['_ROOT', '_become_the_package', '_os', '_sys']"
