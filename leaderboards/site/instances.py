@@ -130,18 +130,18 @@ def instance_pages(bench_id: str, bench: Any, rows: list[dict[str, Any]],
             f'<li><a href="#{esc(anchors[i])}">{esc(i)}</a>'
             + (" ✓" if any(rec["solved"] for _, rec in records.get(i, [])) else "") + "</li>"
             for i in chunk)
-        pager = " ".join(
-            (f'<a href="{c - 1:03d}.html">previous page</a>' if c > 1 else ""),
-        ) + (f' <a href="{c + 1:03d}.html">next page</a>' if c < len(chunks) else "")
+        pager = " ".join(([f'<a href="{c - 1:03d}.html">previous page</a>'] if c > 1 else [])
+                         + ([f'<a href="{c + 1:03d}.html">next page</a>'] if c < len(chunks)
+                            else []))
         body = [f"<h1>{esc(bench_id)}: instances {esc(chunk[0])} to {esc(chunk[-1])}</h1>",
                 f"<p>Page {c} of {len(chunks)}; {solved_here} of {len(chunk)} instances here "
                 "were solved by at least one submission (✓). Every certificate shown was "
                 "re-verified by the benchmark's verifier at submission.</p>",
-                f"<p>{pager}</p>" if pager.strip() else "",
+                f"<p>{pager}</p>" if pager else "",
                 f'<ul class="toc">{toc}</ul>',
                 *(_section(i, anchors[i], bench, env_id, rows, records.get(i, []))
                   for i in chunk),
-                f"<p>{pager}</p>" if pager.strip() else ""]
+                f"<p>{pager}</p>" if pager else ""]
         files[f"instances/{name}"] = page(
             f"{bench_id} instances {chunk[0]} to {chunk[-1]}", body,
             crumbs=[("leaderboards", href(f"../{crumbs_home}index.html")),

@@ -74,7 +74,28 @@ def test_layout_one_page_per_board_and_every_submission_copied(site):
 
 
 def test_every_link_is_relative_and_resolves_offline(site):
-    out, _ = site
+    assert _check_links(site[0]) > 100
+
+
+def test_instance_pages_link_to_each_other(tmp_path, monkeypatch):
+    """ac/ms1190 and the MathQA boards fill several pages: the pager links must resolve."""
+    from mathgym.leaderboards.site import instances
+
+    monkeypatch.setattr(instances, "PER_PAGE", 4)
+    root = copy_boards(tmp_path / "boards", ("ac/quick",))
+    out = build_site(tmp_path / "site", root).path
+    assert sorted(p.name for p in (out / "ac/quick/instances").iterdir()) == [
+        "001.html", "002.html", "003.html"]  # 10 instances, 4 a page
+    middle = (out / "ac/quick/instances/002.html").read_text()
+    assert 'href="001.html">previous page' in middle and 'href="003.html">next page' in middle
+    board_page = (out / "ac/quick/index.html").read_text()
+    assert board_page.count('href="instances/') == 3
+    _check_links(out)
+
+
+def _check_links(out: Path) -> int:
+    """Assert every link of every page is relative, stays in the site and resolves (with its
+    #anchor); returns how many links were checked."""
     pages = sorted(out.rglob("*.html"))
     anchors = {p: _parse(p) for p in pages}
     checked = 0
@@ -89,10 +110,10 @@ def test_every_link_is_relative_and_resolves_offline(site):
             if parts.fragment and target.suffix == ".html":
                 assert parts.fragment in anchors[target].ids, f"{page}: no #{parts.fragment}"
             checked += 1
-    assert checked > 100
     text = "".join(p.read_text() for p in pages)
     assert "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in text
+    return checked
 
 
 def test_the_same_boards_give_a_byte_identical_site(site, tmp_path):
