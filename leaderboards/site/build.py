@@ -180,7 +180,14 @@ def render_site(root: str | Path | None = None,
     return files
 
 
-def _check_target(out: Path) -> None:
+def _check_target(out: Path, root: str | Path | None) -> None:
+    from mathgym.leaderboards.board import DEFAULT_ROOT
+
+    base = Path(root if root is not None else DEFAULT_ROOT).resolve()
+    if out.resolve() == base or base in out.resolve().parents:
+        raise SiteError(f"{out} is inside the leaderboard root {base}: its copies of the "
+                        "submission files would be read back as boards; pass a folder outside "
+                        "it (e.g. site/)")
     if out.exists() and not out.is_dir():
         raise SiteError(f"{out} exists and is not a folder; pass a new or empty folder to --site")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
@@ -193,7 +200,7 @@ def build_site(out: str | Path, root: str | Path | None = None,
     """Render every board under ``root`` into the static site ``out`` (atomically)."""
     started = time.monotonic()
     out = Path(out).absolute()
-    _check_target(out)
+    _check_target(out, root)
     files = render_site(root, benchmarks)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.parent))

@@ -157,6 +157,9 @@ def test_an_occupied_folder_is_refused_and_a_failed_build_keeps_the_old_site(sit
     with pytest.raises(SiteError, match="not a site built by mathgym"):
         build_site(mine, root)
     assert [p.name for p in mine.iterdir()] == ["todo.txt"]
+    with pytest.raises(SiteError, match="inside the leaderboard root"):
+        build_site(root / "web", root)  # its JSON copies would be read back as boards
+    assert not (root / "web").exists()
 
     out = build_site(tmp_path / "site", root, ["ac/quick"]).path
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
