@@ -111,4 +111,4 @@ def to_dataset(benchmark: Any = "ac/quick", board_root: str | Path | None = None
     """The ``datasets.Dataset`` of an AC benchmark (id or Benchmark), known paths included."""
     from mathgym.harness import export
 
-    return export.to_dataset(benchmark, board_root=board_root)
+    return export.to_dataset(benchmark, "ac/", board_root=board_root)

@@ -113,4 +113,4 @@ def to_dataset(benchmark: Any = "formal/metamath-quick", board_root: str | Path 
     """The ``datasets.Dataset`` of a Metamath benchmark (id or Benchmark), proofs included."""
     from mathgym.harness import export
 
-    return export.to_dataset(benchmark, board_root=board_root)
+    return export.to_dataset(benchmark, "formal/metamath-", board_root=board_root)

@@ -144,7 +144,7 @@ def to_dataset(
     from mathgym.harness import export
 
     if benchmark is not None:
-        return export.to_dataset(benchmark, template=template)
+        return export.to_dataset(benchmark, "reasoning/", template=template)
     rows = []
     for row in to_rows(modules, difficulties, per_module, seed, template):
         p = generate(row["module"], row["difficulty"], row["seed"], row["index"])

@@ -134,17 +134,20 @@ def adapter(benchmark_id: str):
                      f"{families} (see `mathgym benchmarks`)")
 
 
-def to_dataset(benchmark: Any, **options: Any):
+def to_dataset(benchmark: Any, family: str | None = None, **options: Any):
     """The ``datasets.Dataset`` of a benchmark (an id such as ``"ac/quick"``, or a Benchmark).
 
-    ``options`` go to the family's ``benchmark_rows`` (e.g. ``template`` for reasoning).
+    ``options`` go to the family's ``benchmark_rows`` (e.g. ``template`` for reasoning);
+    ``family`` (a key of :data:`ADAPTERS`) refuses a benchmark of another family.
     """
-
     from mathgym.harness.registry import get_benchmark
 
     bench = get_benchmark(benchmark) if isinstance(benchmark, str) else benchmark
-    family = adapter(bench.id)
-    return rows_dataset(family.benchmark_rows(bench, **options), family.features())
+    if family is not None and not bench.id.startswith(family):
+        raise ValueError(f"{bench.id} is not a {family}* benchmark; export it with "
+                         "mathgym.harness.export.to_dataset (or `mathgym export`)")
+    module = adapter(bench.id)
+    return rows_dataset(module.benchmark_rows(bench, **options), module.features())
 
 
 def rows_dataset(rows: Sequence[Mapping[str, Any]], features: Mapping[str, Any]):

@@ -157,3 +157,10 @@ def test_cli_export(tmp_path, capsys):
     assert main(["export", "--benchmark", "formal/lean-replay", "--out", str(tmp_path / "l")]) == 2
     assert "has no dataset export" in capsys.readouterr().err
     assert not (tmp_path / "n").exists() and not (tmp_path / "l").exists()
+
+
+def test_family_functions_refuse_other_families():
+    with pytest.raises(ValueError, match="ac/quick is not a reasoning/\\* benchmark"):
+        reasoning_dataset("ac/quick")
+    with pytest.raises(ValueError, match="reasoning/mathqa-quick is not a ac/\\* benchmark"):
+        ac_dataset("reasoning/mathqa-quick")
