@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import gymnasium as gym
 import pytest
+from mathgym.envs.ac.presentation import Presentation
 
 import mathgym  # noqa: F401  (registers the env ids)
-from mathgym.envs.ac.presentation import Presentation
 
 
 @pytest.mark.parametrize("text, position, found", [
