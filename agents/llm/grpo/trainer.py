@@ -337,6 +337,7 @@ class GRPOTrainer:
         """
         cfg, dev = self.config, self.device
         G = cfg.num_generations
+        log = self._metrics()  # opened before the step counts: a resume drops rows past it
         t0 = time.perf_counter()
         batch = self._collect()
         t_sample = time.perf_counter() - t0
@@ -432,7 +433,6 @@ class GRPOTrainer:
         stats = self._stats(acc, batch, rewards_all, task_all, zero_std, lengths, cm,
                             losses, grad_norms, t_sample, t_train, time.perf_counter() - t0)
         self.history.append(stats)
-        log = self._metrics()
         if log is not None:
             log.log(stats)
         self._apply_guard(stats)
