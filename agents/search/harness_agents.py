@@ -203,7 +203,22 @@ class BidirectionalAgent(_ACSearchAgent):
         return replace(result, nodes=int(result.nodes) + int(goal.nodes), info=info)
 
 
+def _learned_agents() -> tuple[type, ...]:
+    """Issue 14's agents, in their own packages: ``ac-supermoves``
+    (:mod:`mathgym.agents.search.supermoves`) and ``ac-guided``
+    (:mod:`mathgym.agents.search.guided`, needs torch; skipped if that package is missing)."""
+    from mathgym.agents.search.supermoves.agent import SupermoveAgent
+
+    found: list[type] = [SupermoveAgent]
+    try:
+        from mathgym.agents.search.guided.agent import GuidedAgent
+    except ImportError:
+        return tuple(found)
+    return (*found, GuidedAgent)
+
+
 AGENTS: dict[str, type] = {
     cls.name: cls
-    for cls in (GreedyAgent, BFSAgent, BeamAgent, WeightedAStarAgent, BidirectionalAgent)
+    for cls in (GreedyAgent, BFSAgent, BeamAgent, WeightedAStarAgent, BidirectionalAgent,
+                *_learned_agents())
 }
