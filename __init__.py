@@ -14,7 +14,8 @@ folder it runs in (its rootdir "package") under that folder's name. Under any ot
 (``main``, ``mathgym-main``) this module does nothing. Named ``mathgym`` under pytest, it becomes
 the package itself: its search path is the real package's folder plus this one (where the
 mapped folders live, exactly as ``pyproject.toml`` maps them), and the real ``__init__.py``
-runs through its own loader, so tests of the clone import the clone's code.
+runs through its own loader, so tests of the clone import the clone's code. Either way it takes
+back the folder pytest put first on ``sys.path`` to import it (the clone's parent).
 
 This file makes ruff take the repo root for the package root; ``mathgym/.ruff.toml`` keeps the
 import order of the files under ``mathgym/`` what it was without it.
@@ -38,6 +39,16 @@ def _become_the_package() -> None:
     spec.loader.exec_module(_sys.modules[__name__])
 
 
+def _undo_pytest_path() -> None:
+    """Take off ``sys.path`` the parent folder pytest put first to import this file, so tests
+    do not see every folder beside the clone as importable (they never did before)."""
+    parent = {_os.path.dirname(_ROOT), _os.path.dirname(_os.path.realpath(_ROOT))}
+    if _sys.path and _os.path.abspath(_sys.path[0]) in parent:
+        del _sys.path[0]
+
+
+if "_pytest" in _sys.modules:
+    _undo_pytest_path()
 if __name__ == "mathgym":
     if "_pytest" in _sys.modules:
         _become_the_package()

@@ -75,4 +75,13 @@ def test_the_root_init_does_nothing_under_another_name(tmp_path):
     proc = _run("import main; print(sorted(k for k in vars(main) if not k.startswith('__')))",
                 tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "['_ROOT', '_become_the_package', '_os', '_sys']"
+    assert proc.stdout.strip() == str(["_ROOT", "_become_the_package", "_os", "_sys",
+                                       "_undo_pytest_path"])
+
+
+def test_pytest_does_not_leave_the_clones_parent_on_sys_path():
+    """pytest prepends the parent folder to import the root's __init__.py; the file takes it
+    back, so a folder beside the clone can never shadow a module the tests import."""
+    import sys
+
+    assert str(ROOT.parent) not in [str(pathlib.Path(p).resolve()) for p in sys.path if p]
