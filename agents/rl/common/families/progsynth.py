@@ -27,6 +27,7 @@ Only ``model.zip`` and ``training.json`` come out of the training split; ``mathg
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +67,8 @@ def benchmark_shape(benchmark: Any) -> tuple[list[str], int, int]:
     return modules, int(first["difficulty"]), int(first.get("max_nodes", 10))
 
 
-def public_questions() -> set[tuple[str, str]]:
+@functools.lru_cache(maxsize=1)
+def public_questions() -> frozenset[tuple[str, str]]:
     """``(module, question)`` of every instance of every public ProgSynth benchmark."""
     from mathgym.envs.reasoning.benchmarks import BENCHMARKS
 
@@ -75,7 +77,7 @@ def public_questions() -> set[tuple[str, str]]:
         if bid.startswith("reasoning/progsynth"):
             for inst in factory().instances:
                 out.add((inst.data["module"], inst.data["question"]))
-    return out
+    return frozenset(out)
 
 
 def training_problems(modules: list[str], difficulty: int, max_nodes: int, per_module: int,
