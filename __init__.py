@@ -43,7 +43,8 @@ def _undo_pytest_path() -> None:
     """Take off ``sys.path`` the parent folder pytest put first to import this file, so tests
     do not see every folder beside the clone as importable (they never did before)."""
     parent = {_os.path.dirname(_ROOT), _os.path.dirname(_os.path.realpath(_ROOT))}
-    if _sys.path and _os.path.abspath(_sys.path[0]) in parent:
+    # pytest inserts an absolute path; "" (an interactive session's cwd) is never removed
+    if _sys.path and _os.path.isabs(_sys.path[0]) and _os.path.normpath(_sys.path[0]) in parent:
         del _sys.path[0]
 
 
