@@ -18,7 +18,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from datasets import Dataset
 
 VERIFIER = "mathgym.verifiers.ac:verify_ac_path"
 ANSWER_TYPE = "ac_path"
@@ -107,7 +110,7 @@ def benchmark_rows(benchmark: Any, board_root: str | Path | None = None) -> list
     return rows
 
 
-def to_dataset(benchmark: Any = "ac/quick", board_root: str | Path | None = None):
+def to_dataset(benchmark: Any = "ac/quick", board_root: str | Path | None = None) -> Dataset:
     """The ``datasets.Dataset`` of an AC benchmark (id or Benchmark), known paths included."""
     from mathgym.harness import export
 

@@ -20,7 +20,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from datasets import Dataset
 
 VERIFIER = "mathgym.verifiers.metamath.certificate:verify_theorem_proof"
 ANSWER_TYPE = "metamath_proof"
@@ -109,7 +112,8 @@ def benchmark_rows(benchmark: Any, board_root: str | Path | None = None) -> list
     return rows
 
 
-def to_dataset(benchmark: Any = "formal/metamath-quick", board_root: str | Path | None = None):
+def to_dataset(benchmark: Any = "formal/metamath-quick",
+               board_root: str | Path | None = None) -> Dataset:
     """The ``datasets.Dataset`` of a Metamath benchmark (id or Benchmark), proofs included."""
     from mathgym.harness import export
 

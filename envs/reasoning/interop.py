@@ -18,9 +18,12 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mathgym.envs.reasoning.registry import generate, module_infos
+
+if TYPE_CHECKING:  # datasets is imported only when a dataset is built (it takes seconds)
+    from datasets import Dataset
 
 #: Default prompt: the question plus the answer-format convention the verifier extracts.
 DEFAULT_TEMPLATE = "{question}\nGive the final answer inside \\boxed{{}}."
@@ -133,7 +136,7 @@ def to_dataset(
     per_module: int = 10,
     seed: int = 0,
     template: str = DEFAULT_TEMPLATE,
-):
+) -> Dataset:
     """A Hugging Face ``datasets.Dataset``: one row per problem, with the verifier hook.
 
     ``benchmark`` (an id such as ``"reasoning/mathqa-l1"``, or a Benchmark): its instances, in

@@ -34,7 +34,11 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # datasets is imported only when a dataset is built (it takes seconds)
+    from datasets import Dataset
 
 #: Hook name -> (what its result means). The only functions :func:`call_verifier` will call.
 VERIFIER_HOOKS: dict[str, str] = {
@@ -124,7 +128,7 @@ def call_verifier(row: Mapping[str, Any], candidate: Any) -> tuple[bool, str]:
     return bool(result.ok), str(getattr(result, "reason", ""))
 
 
-def adapter(benchmark_id: str):
+def adapter(benchmark_id: str) -> ModuleType:
     """The family module that turns this benchmark into rows; ``ValueError`` if none does."""
     for prefix, module in ADAPTERS.items():
         if benchmark_id.startswith(prefix):
@@ -134,7 +138,7 @@ def adapter(benchmark_id: str):
                      f"{families} (see `mathgym benchmarks`)")
 
 
-def to_dataset(benchmark: Any, family: str | None = None, **options: Any):
+def to_dataset(benchmark: Any, family: str | None = None, **options: Any) -> Dataset:
     """The ``datasets.Dataset`` of a benchmark (an id such as ``"ac/quick"``, or a Benchmark).
 
     ``options`` go to the family's ``benchmark_rows`` (e.g. ``template`` for reasoning);
@@ -150,7 +154,7 @@ def to_dataset(benchmark: Any, family: str | None = None, **options: Any):
     return rows_dataset(module.benchmark_rows(bench, **options), module.features())
 
 
-def rows_dataset(rows: Sequence[Mapping[str, Any]], features: Mapping[str, Any]):
+def rows_dataset(rows: Sequence[Mapping[str, Any]], features: Mapping[str, Any]) -> Dataset:
     """A ``datasets.Dataset`` of ``rows`` with the common columns plus ``features``, columns in
     that order (a row with a missing or an extra column is a bug: ``ValueError``)."""
     from datasets import Dataset, Features
@@ -196,7 +200,7 @@ def save(dataset: Any, out: str | os.PathLike[str], parquet: bool = False) -> Pa
     return out
 
 
-def load(path: str | os.PathLike[str]):
+def load(path: str | os.PathLike[str]) -> Dataset:
     """Read back what :func:`save` wrote (either format) as a ``datasets.Dataset``."""
     import datasets
 
