@@ -164,3 +164,21 @@ def test_family_functions_refuse_other_families():
         reasoning_dataset("ac/quick")
     with pytest.raises(ValueError, match="reasoning/mathqa-quick is not a ac/\\* benchmark"):
         ac_dataset("reasoning/mathqa-quick")
+
+
+def test_ac_ms1190_known_paths_include_the_new_paths_of_tests_search_data():
+    """tests/search/data/new_ms1190_paths.json: 47 presentations AC-Solver's greedy left
+    unsolved, solved by ac-greedy at 10M nodes and submitted to the ms1190 board. The export
+    must carry each of those paths, and no unsolvable-looking row may claim an answer."""
+    from pathlib import Path
+
+    data = Path(__file__).parents[1] / "search" / "data" / "new_ms1190_paths.json"
+    new = json.loads(data.read_text())["paths"]
+    rows = {r["instance_id"]: r for r in ac_dataset("ac/ms1190")}
+    assert len(rows) == 1190 and len(new) == 47
+    for iid, entry in new.items():
+        assert rows[iid]["presentation"] == entry["presentation"]
+        assert entry["path"] in rows[iid]["known_paths"], iid
+    solved = [r for r in rows.values() if r["known_paths"]]
+    assert len(solved) >= 533 + 47  # AC-Solver's greedy 533, plus the 47 new ones
+    assert all(r["answer"] is None for r in rows.values() if not r["known_paths"])
