@@ -26,6 +26,14 @@ per process (``load_policy``, cached on the agent and in a module table keyed by
   models sharing a vocabulary (``agents/llm/improve/guided.py``). No answer is ever in either
   context at evaluation. Off by default; its keys enter the config only when set.
 
+Trained policies: ``adapter=PATH`` loads a LoRA adapter written by ``mathgym train --agent
+llm-grpo`` (OUT/adapter) onto ``model`` and merges it; ``model=PATH`` takes a merged or fully
+fine-tuned model directory. The config then records ``adapter_sha256`` (re-computed from the
+file and checked against the one recorded at training) and ``training_samples`` (from the
+adapter's or model's training record), so a results file names exactly which trained policy
+it scored; passing those keys back (as a reproduction does) checks they still match. All three
+keys are absent from the config of an untrained model, so its records are unchanged.
+
 Determinism: greedy and beam search have no randomness; sampled completions use per-row
 generators seeded by ``sha256(config seed, harness seed, instance id, sample index)``, so an
 attempt is a function of ``(instance, budget, seed, config)`` on a given device.
@@ -53,16 +61,42 @@ DEFAULT_SYSTEM_PROMPT = {
         "as a list of move ids, e.g. [3, 0, 11], and nothing else."
     ),
 }
-_MODELS: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+_MODELS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
 
-def _cached_policy(model: str, device: str, dtype: str) -> tuple[Any, Any]:
-    key = (model, device, dtype)
+def _cached_policy(model: str, device: str, dtype: str, adapter: str | None = None,
+                   adapter_sha256: str | None = None) -> tuple[Any, Any]:
+    key = (model, device, dtype, adapter, adapter_sha256)
     if key not in _MODELS:
         from mathgym.agents.llm.common.model import load_policy
 
-        _MODELS[key] = load_policy(model, device=device, dtype=dtype)
+        lm, tokenizer = load_policy(model, device=device, dtype=dtype)
+        if adapter is not None:
+            from mathgym.agents.llm.common.lora import load_adapter, merge_adapter
+
+            lm = merge_adapter(load_adapter(lm, adapter))  # merged: sampling at base speed
+            lm.train(False)
+        _MODELS[key] = (lm, tokenizer)
     return _MODELS[key]
+
+
+def trained_policy_record(model: str, adapter: str | None) -> dict[str, Any]:
+    """``adapter`` / ``adapter_sha256`` / ``training_samples`` of a trained policy, ``{}`` for
+    a model without a training record (``mathgym_adapter.json`` or ``mathgym_training.json``)."""
+    import json
+    from pathlib import Path
+
+    if adapter is not None:
+        from mathgym.agents.llm.common.lora import adapter_info
+
+        info = adapter_info(adapter)
+        return {"adapter": adapter, "adapter_sha256": info["adapter_sha256"],
+                "training_samples": info.get("training_samples")}
+    record = Path(model) / "mathgym_training.json"
+    if model != "smollm2" and record.is_file():
+        info = json.loads(record.read_text(encoding="utf-8"))
+        return {"training_samples": info.get("training_samples")}
+    return {}
 
 
 def _row_seed(*parts: Any) -> int:
@@ -139,7 +173,9 @@ class LLMAgent(Agent):
     name: ClassVar[str] = "llm"
     version: ClassVar[str] = "2"  # 2: set answers no longer raise (answer_form)
 
-    def __init__(self, *, model: str = "smollm2", device: str = "auto", dtype: str = "float32",
+    def __init__(self, *, model: str = "smollm2", adapter: str | None = None,
+                 adapter_sha256: str | None = None, training_samples: int | None = None,
+                 device: str = "auto", dtype: str = "float32",
                  temperature: float = 0.0, top_p: float = 1.0, max_new_tokens: int = 128,
                  samples: int = 1, beams: int = 1, system_prompt: str | None = None,
                  few_shot: int = 0, seed: int = 0, guide_model: str | None = None,
@@ -167,7 +203,16 @@ class LLMAgent(Agent):
         if system_prompt is not None and not isinstance(system_prompt, str):
             raise ValueError(f"system_prompt must be text or null, got {system_prompt!r}")
         guide = _guide_config(guide_model, guide_system_prompt, guide_lambda, beams)
-        super().__init__(model=model, device=device, dtype=dtype, temperature=float(temperature),
+        if adapter is not None and (not isinstance(adapter, str) or not adapter):
+            raise ValueError(f"adapter must be a LoRA adapter directory, got {adapter!r}")
+        trained = trained_policy_record(model, adapter)
+        for key, given in (("adapter_sha256", adapter_sha256),
+                           ("training_samples", training_samples)):
+            if given is not None and given != trained.get(key):
+                raise ValueError(f"{key}={given!r} was given but the policy has "
+                                 f"{trained.get(key)!r}: the adapter or model changed since")
+        super().__init__(model=model, **trained, device=device, dtype=dtype,
+                         temperature=float(temperature),
                          top_p=float(top_p), max_new_tokens=max_new_tokens, samples=samples,
                          beams=beams, system_prompt=system_prompt, few_shot=few_shot, seed=seed,
                          **guide)
@@ -183,7 +228,8 @@ class LLMAgent(Agent):
         """``(model, tokenizer)``, loaded on first use and kept for the process."""
         if self._policy is None:
             c = self._config
-            self._policy = _cached_policy(c["model"], c["device"], c["dtype"])
+            self._policy = _cached_policy(c["model"], c["device"], c["dtype"], c.get("adapter"),
+                                          c.get("adapter_sha256"))
         return self._policy
 
     def guide(self) -> tuple[Any, Any]:
