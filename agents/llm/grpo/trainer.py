@@ -179,7 +179,8 @@ class GRPOTrainer:
         self.prompts = prompts
         self.guard = Guard.from_config(cfg)
         self.step = 0
-        self.samples = 0
+        self.samples = 0  # completions trained on (kept by dynamic sampling), all processes
+        self.sampled = 0  # completions sampled, dropped ones included
         self.rollbacks = 0
         self.session = 0
         self.history: list[dict[str, Any]] = []
@@ -429,7 +430,10 @@ class GRPOTrainer:
         t_train = time.perf_counter() - t1
 
         self.step += 1
-        self.samples += int(all_reduce_sum(torch.tensor([B_local]), self.dist))
+        counts = all_reduce_sum(torch.tensor([B_local, batch["stats"]["groups/sampled"] * G]),
+                                self.dist)
+        self.samples += int(counts[0])
+        self.sampled += int(counts[1])
         stats = self._stats(acc, batch, rewards_all, task_all, zero_std, lengths, cm,
                             losses, grad_norms, t_sample, t_train, time.perf_counter() - t0)
         self.history.append(stats)
@@ -478,6 +482,9 @@ class GRPOTrainer:
             "time/sample": t_sample, "time/train": t_train, "time/step": t_step,
             **batch["stats"],
         }
+        groups = all_reduce_sum(torch.tensor([batch["stats"]["groups/sampled"],
+                                              batch["stats"]["groups/kept"]]), self.dist)
+        stats["groups/sampled"], stats["groups/kept"] = int(groups[0]), int(groups[1])
         for key in ("entropy", "kl", "approx_kl", "clip_frac/low", "clip_frac/high",
                     "clip_frac/region", "logp_gap", "is_weight/mean"):
             stats[key] = means.get(key)
@@ -510,10 +517,10 @@ class GRPOTrainer:
             raise GuardStop(event, "no good checkpoint to roll back to (set out_dir and "
                                    "checkpoint_every)")
         position = self.prompts.state_dict()  # fresh prompts after the rollback, not a replay
-        samples, rollbacks = self.samples, self.rollbacks + 1
+        counters = (self.samples, self.sampled, self.rollbacks + 1)
         self.load_checkpoint(path)
         self.prompts.load_state_dict(position)
-        self.samples, self.rollbacks = samples, rollbacks
+        self.samples, self.sampled, self.rollbacks = counters  # what was spent stays spent
         self.guard.reset_streaks()
 
     # ------------------------------------------------------------------ checkpoints
@@ -529,6 +536,7 @@ class GRPOTrainer:
                     "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available()
                     else None},
             "prompts": self.prompts.state_dict(), "step": self.step, "samples": self.samples,
+            "sampled": self.sampled,
             "rollbacks": self.rollbacks, "guard": self.guard.state_dict(),
             "session": self.session, "world_size": self.dist.world_size,
             "history": self.history, "events": self.events,
@@ -559,6 +567,7 @@ class GRPOTrainer:
             torch.cuda.set_rng_state_all(state["rng"]["cuda"])
         self.prompts.load_state_dict(state["prompts"])
         self.step, self.samples = int(state["step"]), int(state["samples"])
+        self.sampled = int(state["sampled"])
         self.rollbacks = int(state["rollbacks"])
         self.guard.load_state_dict(state["guard"])
         self.history = list(state["history"])

@@ -1,5 +1,9 @@
 """``mathgym train``: train a learner on a benchmark, solving it while training (docs/rl.md).
 
+The GRPO trainer for language models (``--agent llm-grpo``, docs/llm.md) runs behind the same
+command on a training split (``reasoning/mathqa-train-l1`` ...), with the budget in training
+samples (completions); see :mod:`mathgym.agents.llm.grpo.run`.
+
 Example (AC-Solver's PPO on the 1190 Miller-Schupp presentations)::
 
     mathgym train --benchmark ac/ms1190 --agent sb3-ppo --budget 40000000 --seed 0 \\
@@ -27,9 +31,10 @@ from mathgym.harness.commands import os_error_line
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--benchmark", required=True, help="e.g. ac/ms1190")
     parser.add_argument("--agent", required=True, metavar="LEARNER",
-                        help="learner: sb3-ppo, sb3-maskable-ppo, sb3-dqn")
+                        help="learner: sb3-ppo, sb3-maskable-ppo, sb3-dqn, llm-grpo")
     parser.add_argument("--budget", type=int, required=True,
-                        help="training env steps (summed over the envs)")
+                        help="training env steps (summed over the envs); llm-grpo: training "
+                             "samples (completions)")
     parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--config", action="append", metavar="KEY=VALUE",
@@ -37,8 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config-json", help="settings as one JSON object")
     parser.add_argument("--resume", action="store_true",
                         help="continue the (killed) run in --out from its last checkpoint")
-    parser.add_argument("--checkpoint-every", type=int, default=200_000, metavar="N",
-                        help="env steps between checkpoints (default: 200000)")
+    parser.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
+                        help="env steps between checkpoints (default: 200000); llm-grpo: "
+                             "training samples (default: 10 steps' worth)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
@@ -50,12 +56,20 @@ def run(args: argparse.Namespace) -> int:
     try:
         from mathgym.agents.rl.common.train import TrainArgs, train
 
-        block = train(TrainArgs(
+        train_args = TrainArgs(
             benchmark=args.benchmark, learner=args.agent, budget=args.budget, out=args.out,
             seed=args.seed, config=parse_config(args.config, args.config_json),
             resume=args.resume, checkpoint_every=args.checkpoint_every, device=args.device,
             progress=not args.no_progress,
-        ))
+        )
+        if args.agent == "llm-grpo":
+            from mathgym.agents.llm.grpo.run import train_llm
+
+            block = train_llm(train_args)
+        else:
+            if train_args.checkpoint_every is None:
+                train_args.checkpoint_every = 200_000
+            block = train(train_args)
     except (ValueError, TypeError, RuntimeError, ResultsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -66,6 +80,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"\ninterrupted: the last checkpoint is in {args.out}; run the same command with "
               "--resume to continue", file=sys.stderr)
         return 130
+    if args.agent == "llm-grpo":
+        guard = f"; stopped by the guard: {block['stopped_by_guard']}" \
+            if block["stopped_by_guard"] else ""
+        print(f"llm-grpo on {args.benchmark}: {block['steps']} steps, "
+              f"{block['training_samples']} training samples, adapter sha256 "
+              f"{block['adapter_sha256']}{guard} -> {args.out}")
+        return 0
     print(f"{args.agent} on {args.benchmark}: {block['steps']} steps, solved "
           f"{block['curve'][-1][1]} (at the training cap: {block['solved_at_training_cap']}); "
           f"model sha256 {block['checkpoint_sha256']} -> {args.out}")
