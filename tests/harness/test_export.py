@@ -182,3 +182,14 @@ def test_ac_ms1190_known_paths_include_the_new_paths_of_tests_search_data():
     solved = [r for r in rows.values() if r["known_paths"]]
     assert len(solved) >= 533 + 47  # AC-Solver's greedy 533, plus the 47 new ones
     assert all(r["answer"] is None for r in rows.values() if not r["known_paths"])
+
+
+@pytest.mark.parametrize("parquet", [False, True])
+def test_export_is_byte_identical_across_runs(tmp_path, parquet):
+    for name in ("a", "b"):
+        export.save(ac_dataset("ac/ak"), tmp_path / name, parquet=parquet)
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert files == (["data.parquet"] if parquet else
+                     ["data-00000-of-00001.arrow", "dataset_info.json", "state.json"])
+    for name in files:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
