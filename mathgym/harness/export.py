@@ -176,6 +176,8 @@ def save(dataset: Any, out: str | os.PathLike[str], parquet: bool = False) -> Pa
     Atomic: written into a temporary folder beside ``out`` and renamed, so ``out`` either does
     not exist or holds the whole dataset. ``out`` must not exist yet, or be an empty folder
     (``FileExistsError`` naming it otherwise: an export never mixes with other files).
+    Deterministic: the same rows give the same bytes (AC and Metamath known answers come from
+    the committed boards, so their rows change when a board gains a new solution).
     """
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
