@@ -18,6 +18,7 @@ so the streams never drift apart.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -76,17 +77,24 @@ class ListPrompts:
         self.position = int(state["position"])
 
 
-def benchmark_questions(difficulties: Sequence[int]) -> set[str]:
+def benchmark_questions(difficulties: Sequence[int]) -> frozenset[str]:
     """Question texts of every public MathQA benchmark instance at these difficulties (levels
-    and quick). The training stream skips them."""
-    from mathgym.envs.reasoning.benchmarks import mathqa_benchmark
-
+    and quick). The training stream skips them. Cached per difficulty (building a level
+    generates its 1,700 problems)."""
     out: set[str] = set()
     for d in sorted(set(difficulties)):
-        out |= {i.data["question"] for i in mathqa_benchmark(d).instances}
-    if 1 in difficulties:
-        out |= {i.data["question"] for i in mathqa_benchmark(1, quick=True).instances}
-    return out
+        out |= _level_questions(int(d))
+    return frozenset(out)
+
+
+@functools.cache
+def _level_questions(difficulty: int) -> frozenset[str]:
+    from mathgym.envs.reasoning.benchmarks import mathqa_benchmark
+
+    questions = {i.data["question"] for i in mathqa_benchmark(difficulty).instances}
+    if difficulty == 1:
+        questions |= {i.data["question"] for i in mathqa_benchmark(1, quick=True).instances}
+    return frozenset(questions)
 
 
 class MathQAPrompts:
