@@ -24,7 +24,7 @@ METRIC_KEYS: tuple[str, ...] = (
     "frac_zero_std", "entropy", "kl", "approx_kl", "clip_frac/low", "clip_frac/high",
     "clip_frac/region", "grad_norm", "completion/mean_length", "completion/truncated_frac",
     "logp_gap", "is_weight/mean", "groups/sampled", "groups/kept", "sampling_rounds",
-    "time/sample", "time/train", "time/step",
+    "time/sample", "time/train", "time/step", "time/cpu",
 )
 #: The panels of the plot: (title, CSV column).
 PLOT_PANELS: tuple[tuple[str, str], ...] = (

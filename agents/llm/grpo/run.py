@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,27 @@ def training_block(trainer: Any, run: dict[str, Any], benchmark: str, sha: str |
     }
 
 
+def _check_out(out: Path, run_file: Path, identity: dict[str, Any], resume: bool) -> None:
+    """Refuse a folder holding another run (or this one without --resume); write run.json."""
+    from mathgym.harness.results import atomic_write_text, dumps
+
+    if run_file.exists() and not resume:
+        raise ValueError(f"{run_file} already exists: pass --resume to continue that run, "
+                         "or choose another --out")
+    if resume and run_file.exists():
+        stored = json.loads(run_file.read_text(encoding="utf-8"))
+        want = json.loads(json.dumps(identity))
+        diff = sorted(k for k in set(stored) | set(want) if stored.get(k) != want.get(k))
+        if diff:
+            raise ValueError(f"--resume with other settings than the run in {out} (differs "
+                             f"in: {', '.join(diff)}); use the original command or another "
+                             "--out")
+    elif (out / "checkpoint.pt").exists() or (out / "results.json").exists():
+        raise ValueError(f"{out} holds another run's files; choose another --out")
+    else:
+        atomic_write_text(run_file, dumps(identity))
+
+
 def train_llm(args: Any) -> dict[str, Any]:
     """Run (or resume) one ``llm-grpo`` training run; returns the final training block.
 
@@ -158,25 +180,13 @@ def train_llm(args: Any) -> dict[str, Any]:
                 "config": {**dataclasses.asdict(cfg), **run}, "budget": budget,
                 "seed": args.seed, "difficulties": list(difficulties)}
 
-    lock = OutDirLock(out).acquire()
+    # Under torchrun only rank 0 owns --out (lock, run.json, outputs); the others train.
+    main = int(os.environ.get("RANK", "0")) == 0
+    lock = OutDirLock(out).acquire() if main else None
     try:
         run_file = out / "run.json"
-        if run_file.exists() and not args.resume:
-            raise ValueError(f"{run_file} already exists: pass --resume to continue that run, "
-                             "or choose another --out")
-        if args.resume and run_file.exists():
-            stored = json.loads(run_file.read_text(encoding="utf-8"))
-            want = json.loads(json.dumps(identity))
-            diff = sorted(k for k in set(stored) | set(want) if stored.get(k) != want.get(k))
-            if diff:
-                raise ValueError(f"--resume with other settings than the run in {out} (differs "
-                                 f"in: {', '.join(diff)}); use the original command or another "
-                                 "--out")
-        elif (out / "checkpoint.pt").exists() or (out / "results.json").exists():
-            raise ValueError(f"{out} holds another run's files; choose another --out")
-        else:
-            atomic_write_text(run_file, dumps(identity))
-
+        if main:
+            _check_out(out, run_file, identity, args.resume)
         model, tokenizer = load_policy(run["model"], device=args.device)
         prompts = MathQAPrompts(tokenizer, difficulties=difficulties, modules=run["modules"],
                                 system_prompt=run["system_prompt"])
@@ -188,11 +198,12 @@ def train_llm(args: Any) -> dict[str, Any]:
         def save_outputs() -> None:
             sha[0] = trainer.save_adapter(out / "adapter", meta={
                 "base_model": run["model"], "split": args.benchmark, "seed": args.seed})
-            block = training_block(trainer, run, args.benchmark, sha[0], False, None)
-            atomic_write_text(out / "training.json", dumps(block))
+            if main:
+                block = training_block(trainer, run, args.benchmark, sha[0], False, None)
+                atomic_write_text(out / "training.json", dumps(block))
 
         bar = None
-        if args.progress:
+        if args.progress and main:
             from tqdm import tqdm
 
             bar = tqdm(total=steps, initial=trainer.step, unit="step", file=sys.stderr,
@@ -218,7 +229,9 @@ def train_llm(args: Any) -> dict[str, Any]:
             trainer.plot()
         trainer.close()
         block = training_block(trainer, run, args.benchmark, sha[0], stopped is None, stopped)
-        atomic_write_text(out / "training.json", dumps(block))
+        if main:
+            atomic_write_text(out / "training.json", dumps(block))
         return block
     finally:
-        lock.release()
+        if lock is not None:
+            lock.release()

@@ -339,7 +339,7 @@ class GRPOTrainer:
         cfg, dev = self.config, self.device
         G = cfg.num_generations
         log = self._metrics()  # opened before the step counts: a resume drops rows past it
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         batch = self._collect()
         t_sample = time.perf_counter() - t0
 
@@ -436,6 +436,7 @@ class GRPOTrainer:
         self.sampled += int(counts[1])
         stats = self._stats(acc, batch, rewards_all, task_all, zero_std, lengths, cm,
                             losses, grad_norms, t_sample, t_train, time.perf_counter() - t0)
+        stats["time/cpu"] = time.process_time() - cpu0  # this process's CPU seconds
         self.history.append(stats)
         if log is not None:
             log.log(stats)
