@@ -81,6 +81,10 @@ def run(args: argparse.Namespace) -> int:
               "--resume to continue", file=sys.stderr)
         return 130
     if args.agent == "llm-grpo":
+        import os
+
+        if os.environ.get("RANK", "0") != "0":  # torchrun: rank 0 reports
+            return 0
         guard = f"; stopped by the guard: {block['stopped_by_guard']}" \
             if block["stopped_by_guard"] else ""
         print(f"llm-grpo on {args.benchmark}: {block['steps']} steps, "
