@@ -90,3 +90,22 @@ def test_bfloat16_autocast_trains():
     assert all(math.isfinite(s["loss"]) for s in stats)
     assert all(p.dtype == torch.float32 for p in trainer.params)  # weights stay fp32
     assert stats[0]["logp_gap"] is not None
+
+
+def test_dynamic_sampling_with_no_signal_makes_no_update():
+    import tiny_lm
+    from mathgym.agents.llm.grpo.prompts import ListPrompts
+    from mathgym.agents.llm.grpo.trainer import GRPOTrainer
+    from trainer_helpers import PROMPTS
+
+    model, tokenizer = tiny_lm.build(0)
+    cfg = tiny_config(preset="dapo", max_sampling_rounds=2, overlong_cache=0)
+    trainer = GRPOTrainer(cfg, model, tokenizer, ListPrompts(PROMPTS, lambda item, text: 0.0),
+                          device="cpu", tensorboard=False)
+    before = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
+    stats = trainer.train_step()  # every group all-0: dropped, refilled once, still all-0
+    assert stats["groups/sampled"] == 8 and stats["groups/kept"] == 0
+    assert stats["sampling_rounds"] == 2 and stats["loss"] is None
+    assert trainer.samples == 0 and trainer.sampled == 32 and trainer.prompts.position == 8
+    for n, p in trainer.model.named_parameters():
+        assert torch.equal(p, before[n]), n  # no AdamW step (it would decay moments)

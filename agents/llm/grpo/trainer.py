@@ -381,7 +381,8 @@ class GRPOTrainer:
 
         t1 = time.perf_counter()
         losses, grad_norms = [], []
-        for iteration in range(cfg.num_iterations):
+        # nothing kept anywhere (dynamic sampling dropped every group): no update at all
+        for iteration in range(cfg.num_iterations if B_global else 0):
             self.optimizer.zero_grad(set_to_none=True)
             loss_sum = 0.0
             for m, (a, b) in enumerate(micro):
@@ -472,12 +473,12 @@ class GRPOTrainer:
         rows = max(float(length_stats[2]), 1.0)
         stats: dict[str, Any] = {
             "step": self.step, "samples": self.samples, "rollbacks": self.rollbacks,
-            "loss": losses[-1] if losses else float("nan"),
+            "loss": losses[-1] if losses else None,
             "reward/mean": float(rewards_all.mean()) if len(rewards_all) else float("nan"),
             "reward/std": float(rewards_all.std()) if len(rewards_all) > 1 else 0.0,
             "reward_task/mean": float(task_all.mean()) if len(task_all) else float("nan"),
             "frac_zero_std": zero_std,
-            "grad_norm": grad_norms[-1] if grad_norms else float("nan"),
+            "grad_norm": grad_norms[-1] if grad_norms else None,
             "completion/mean_length": float(length_stats[0]) / rows,
             "completion/truncated_frac": float(length_stats[1]) / rows,
             "time/sample": t_sample, "time/train": t_train, "time/step": t_step,
