@@ -7,13 +7,15 @@
   sampler and beam search.
 - `mathgym.agents.llm.agent`: the `llm` harness agent (`mathgym eval --agent llm`), exported here
   as `AGENTS` for the registry. Importing it loads no model and no torch.
-- `mathgym.agents.llm.grpo`: the GRPO family as pure tensor functions: advantages, losses,
-  DAPO's reward shaping and dynamic sampling. No model, optimiser or training loop lives there, so
-  a reader can check each normalisation against its paper, and tests pin every function against
-  hand-computed values and TRL's `GRPOTrainer` (tests/llm/).
+- `mathgym.agents.llm.grpo`: the GRPO family. Its pure tensor functions (advantages, losses,
+  DAPO's reward shaping and dynamic sampling) hold no model, optimiser or loop, so a reader can
+  check each normalisation against its paper, and tests pin them against hand-computed values
+  and TRL's `GRPOTrainer` (tests/llm/). The loop is beside them: `grpo.config.GRPOConfig`,
+  `grpo.trainer.GRPOTrainer` (LoRA, guard, DDP, kill -9 safe checkpoints) and `grpo.run`
+  (`mathgym train --agent llm-grpo`).
 
 docs/llm.md, "Losses and advantages", lists the variants, their formulas and papers, and where
-TRL differs.
+TRL differs; "The trainer" documents the loop.
 """
 
 from mathgym.agents.llm.agent import AGENTS, LLMAgent

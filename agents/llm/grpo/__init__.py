@@ -1,5 +1,9 @@
-"""The GRPO family as pure tensor functions (issue 12): advantages, the policy loss, DAPO's
-reward shaping and dynamic sampling. docs/llm.md, "Losses and advantages", gives the formulas."""
+"""The GRPO family (issue 12). Exported here: the pure tensor functions (advantages, the policy
+loss, DAPO's reward shaping and dynamic sampling; docs/llm.md, "Losses and advantages", gives
+the formulas). The training loop lives in submodules imported on their own, so importing the
+functions loads no transformers: ``grpo.config`` (``GRPOConfig``), ``grpo.trainer``
+(``GRPOTrainer``), ``grpo.prompts``, ``grpo.guard``, ``grpo.metrics``, ``grpo.run``
+(docs/llm.md, "The trainer")."""
 
 from mathgym.agents.llm.grpo.advantages import (
     compute_advantages,
