@@ -24,7 +24,7 @@ def test_quick_bench_rows_profile_and_missing_acsolver_venv():
     sb3 = report["profile_us_per_env_step"]["sb3_sb3vec"]["8"]
     assert {"forward", "update", "env_kernel", "vec_env_api", "sb3_rollout_other"} <= set(sb3)
     bound = report["flops_bound"]
-    # 72-256-256 actor (12 out) and critic (1 out): 2 * (2 * 84,480 + 3,072 + 256) FLOPs
+    # 72-256-256 actor (12 out) and critic (1 out): 2 * (2 * 83,968 + 3,072 + 256) FLOPs
     assert bound["flops_per_forward"] == 2 * (2 * (72 * 256 + 256 * 256) + 256 * 12 + 256)
     assert bound["flops_per_env_step"] == 4 * bound["flops_per_forward"]
     assert report["machine"]["load_average_1m_before_after"][0] >= 0
