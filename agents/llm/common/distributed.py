@@ -26,6 +26,9 @@ class DistContext:
 
     rank: int = 0
     world_size: int = 1
+    device: str = "cpu"
+    """where collectives run: the process's CUDA device under nccl (nccl has no CPU
+    tensors), the CPU under gloo"""
 
     @property
     def active(self) -> bool:
@@ -47,28 +50,32 @@ def init_from_env(device: torch.device) -> DistContext:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
         return DistContext()
+    nccl = device.type == "cuda"
     if not dist.is_initialized():
-        backend = "nccl" if device.type == "cuda" else "gloo"
-        dist.init_process_group(backend=backend)
-    return DistContext(rank=dist.get_rank(), world_size=dist.get_world_size())
+        dist.init_process_group(backend="nccl" if nccl else "gloo")
+    return DistContext(rank=dist.get_rank(), world_size=dist.get_world_size(),
+                       device=str(device) if nccl else "cpu")
+
+
+def _all_reduce(x: torch.Tensor, ctx: DistContext, op: str) -> torch.Tensor:
+    if ctx.active:
+        import torch.distributed as dist
+
+        y = x.to(ctx.device)
+        dist.all_reduce(y, op=getattr(dist.ReduceOp, op))
+        if y is not x:
+            x.copy_(y)
+    return x
 
 
 def all_reduce_sum(x: torch.Tensor, ctx: DistContext) -> torch.Tensor:
-    """Sum of ``x`` over processes (in place for a tensor of this process; returned)."""
-    if ctx.active:
-        import torch.distributed as dist
-
-        dist.all_reduce(x, op=dist.ReduceOp.SUM)
-    return x
+    """Sum of ``x`` over processes (in place; returned), on the collective's device."""
+    return _all_reduce(x, ctx, "SUM")
 
 
 def all_reduce_min(x: torch.Tensor, ctx: DistContext) -> torch.Tensor:
-    """Minimum of ``x`` over processes."""
-    if ctx.active:
-        import torch.distributed as dist
-
-        dist.all_reduce(x, op=dist.ReduceOp.MIN)
-    return x
+    """Minimum of ``x`` over processes (in place; returned)."""
+    return _all_reduce(x, ctx, "MIN")
 
 
 def all_reduce_gradients(params: Iterable[torch.nn.Parameter], ctx: DistContext) -> None:
@@ -95,15 +102,15 @@ def gather_rows(x: torch.Tensor, ctx: DistContext) -> torch.Tensor:
         return x
     import torch.distributed as dist
 
-    n = torch.tensor([x.shape[0]], dtype=torch.long, device=x.device)
+    n = torch.tensor([x.shape[0]], dtype=torch.long, device=ctx.device)
     sizes = [torch.zeros_like(n) for _ in range(ctx.world_size)]
     dist.all_gather(sizes, n)
     width = int(max(int(s) for s in sizes))
-    padded = torch.zeros((width, *x.shape[1:]), dtype=x.dtype, device=x.device)
+    padded = torch.zeros((width, *x.shape[1:]), dtype=x.dtype, device=ctx.device)
     padded[: x.shape[0]] = x
     parts = [torch.zeros_like(padded) for _ in range(ctx.world_size)]
     dist.all_gather(parts, padded)
-    return torch.cat([p[: int(s)] for p, s in zip(parts, sizes, strict=True)])
+    return torch.cat([p[: int(s)] for p, s in zip(parts, sizes, strict=True)]).to(x.device)
 
 
 def row_offset(ctx: DistContext, local_rows: int) -> int:
@@ -112,7 +119,7 @@ def row_offset(ctx: DistContext, local_rows: int) -> int:
         return 0
     import torch.distributed as dist
 
-    n = torch.tensor([local_rows], dtype=torch.long)
+    n = torch.tensor([local_rows], dtype=torch.long, device=ctx.device)
     sizes = [torch.zeros_like(n) for _ in range(ctx.world_size)]
     dist.all_gather(sizes, n)
     return int(sum(int(s) for s in sizes[: ctx.rank]))
