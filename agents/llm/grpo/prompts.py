@@ -101,8 +101,10 @@ class MathQAPrompts:
     """Generated MathQA training problems (``TRAIN_SEED``), scored by the exact verifier.
 
     Stream order: position k is module ``modules[k % M]`` at ``difficulties[(k // M) %
-    len(difficulties)]``, problem index ``k // (M * len(difficulties))`` of ``seed``; a problem
-    whose question is a benchmark question is replaced by the next index of the same module.
+    len(difficulties)]``, problem index ``i = k // (M * len(difficulties))`` of ``seed``; a
+    problem whose question is a benchmark question is replaced by index ``i + j * 1_000_003`` of
+    the same module for the first ``j >= 1`` that is not (far past any index the stream reaches,
+    so no two positions share a problem through it).
     """
 
     def __init__(self, tokenizer: Any, *, difficulties: Sequence[int] = (1,),
@@ -136,7 +138,7 @@ class MathQAPrompts:
         M, D = len(self.modules), len(self.difficulties)
         module, difficulty = self.modules[k % M], self.difficulties[(k // M) % D]
         index = k // (M * D)
-        for extra in range(64):  # a skipped problem moves the module's index far past the rest
+        for extra in range(64):
             p = generate(module, difficulty, self.seed, index + extra * 1_000_003)
             if p.question not in self.excluded:
                 return p
