@@ -140,3 +140,9 @@ def test_an_interrupted_run_resumes_to_the_same_run(tmp_path, monkeypatch):
 def test_bad_split_is_one_clear_error(tmp_path):
     with pytest.raises(ValueError, match=r"split='random': must be one of \('train', "):
         _train(tmp_path / "bad", 64, {"split_per_module": 2}, split="random")
+
+
+def test_a_benchmark_without_a_training_family_is_one_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="no training env for reasoning/mathqa-quick"):
+        train(TrainArgs(benchmark="reasoning/mathqa-quick", learner="sb3-dqn", budget=8,
+                        out=str(tmp_path / "x"), device="cpu", progress=False))
