@@ -23,7 +23,10 @@ the same learning rate, the gradient clipped at 1.0. ``per_step`` in the JSON sa
 computes in a step; ``differences`` lists what could not be made identical.
 
 CPU threads: ``--threads`` (default 2, ``torch.set_num_threads``). The machine is shared: the
-JSON records ``os.getloadavg()`` before and after, so a reader can judge contention.
+JSON records ``os.getloadavg()`` before and after, so a reader can judge contention, and each
+side's process CPU seconds per step (``time.process_time``, all threads) beside the wall
+seconds: CPU seconds barely move with other load, wall seconds do. ``ratio_vs_trl`` is the wall
+ratio (the issue's measure), ``cpu_ratio_vs_trl`` the CPU-seconds ratio.
 """
 
 from __future__ import annotations
@@ -188,11 +191,15 @@ def measure_trl(cfg: BenchConfig, tasks: list[tuple[str, int]]) -> dict:
         def __init__(self) -> None:
             self.stamps: list[float] = []
 
+            self.cpu: list[float] = []
+
         def on_train_begin(self, args, state, control, **kwargs):
             self.stamps.append(time.perf_counter())
+            self.cpu.append(time.process_time())
 
         def on_step_end(self, args, state, control, **kwargs):
             self.stamps.append(time.perf_counter())
+            self.cpu.append(time.process_time())
 
     stamps = Stamps()
     rows = cfg.prompts * cfg.group
@@ -232,9 +239,12 @@ def measure_trl(cfg: BenchConfig, tasks: list[tuple[str, int]]) -> dict:
         with contextlib.redirect_stdout(sys.stderr):  # its log printer would corrupt the JSON
             trainer.train()
     median, intervals = _median_after_warmup(stamps.stamps, cfg.warmup)
+    cpu_median, cpu_intervals = _median_after_warmup(stamps.cpu, cfg.warmup)
     result = {
         "seconds_per_step": round(median, 3),
         "step_seconds": [round(x, 3) for x in intervals],
+        "cpu_seconds_per_step": round(cpu_median, 3),
+        "step_cpu_seconds": [round(x, 3) for x in cpu_intervals],
         "reward_mean": round(statistics.fmean(rewards_seen), 4) if rewards_seen else None,
         "completion_mean_length": round(statistics.fmean(lengths_seen), 2)
         if lengths_seen else None,
@@ -343,16 +353,20 @@ def measure_ours(cfg: BenchConfig, tasks: list[tuple[str, int]]) -> dict:
 
     trainer = GRPOTrainer(_our_config(cfg), model, tokenizer, ListPrompts(prompts, reward),
                           out_dir=None, device="cpu", tensorboard=False)
-    stamps = [time.perf_counter()]
+    stamps, cpu = [time.perf_counter()], [time.process_time()]
     history = []
     for _ in range(cfg.warmup + cfg.steps):
         history.append(trainer.train_step())
         stamps.append(time.perf_counter())
+        cpu.append(time.process_time())
     median, intervals = _median_after_warmup(stamps, cfg.warmup)
+    cpu_median, cpu_intervals = _median_after_warmup(cpu, cfg.warmup)
     timed = history[cfg.warmup:]
     result = {
         "seconds_per_step": round(median, 3),
         "step_seconds": [round(x, 3) for x in intervals],
+        "cpu_seconds_per_step": round(cpu_median, 3),
+        "step_cpu_seconds": [round(x, 3) for x in cpu_intervals],
         "sample_seconds": round(statistics.median(h["time/sample"] for h in timed), 3),
         "train_seconds": round(statistics.median(h["time/train"] for h in timed), 3),
         "reward_mean": round(statistics.fmean(h["reward/mean"] for h in history), 4),
@@ -411,6 +425,8 @@ def main(argv: list[str] | None = None) -> dict:
     if "trl" in cfg.sides and "ours" in cfg.sides:
         report["ratio_vs_trl"] = round(
             report["ours"]["seconds_per_step"] / report["trl"]["seconds_per_step"], 3)
+        report["cpu_ratio_vs_trl"] = round(
+            report["ours"]["cpu_seconds_per_step"] / report["trl"]["cpu_seconds_per_step"], 3)
     report["differences"] = list(DIFFERENCES)
     if "sampler" in cfg.sides:
         report["sampler"] = measure_sampler(cfg, tasks)

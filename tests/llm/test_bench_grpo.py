@@ -72,11 +72,14 @@ def test_json_shape_on_the_tiny_model(tmp_path):
     for side in ("trl", "ours"):
         r = report[side]
         assert len(r["step_seconds"]) == 3  # warmup + steps
-        assert r["seconds_per_step"] > 0
+        assert r["seconds_per_step"] > 0 and r["cpu_seconds_per_step"] > 0
+        assert len(r["step_cpu_seconds"]) == 3
         assert 0.0 <= r["reward_mean"] <= 1.0
         assert r["per_step"]
     assert report["ratio_vs_trl"] == pytest.approx(
         report["ours"]["seconds_per_step"] / report["trl"]["seconds_per_step"], abs=1e-3)
+    assert report["cpu_ratio_vs_trl"] == pytest.approx(
+        report["ours"]["cpu_seconds_per_step"] / report["trl"]["cpu_seconds_per_step"], abs=1e-3)
     s = report["sampler"]
     assert s["rows"] == 4
     for side in ("ours", "generate"):
