@@ -19,7 +19,14 @@ per process (``load_policy``, cached on the agent and in a module table keyed by
   ``[...]`` or ``\\boxed{...}``, else of the whole text; no eval) and played in the env;
   the certificate is the prefix up to the first trivial state. Cost: one search node per env
   step played, over all samples (the benchmark's ``min_cost`` is the path length).
-- Metamath and Lean (multi-turn) are not supported yet: ``supports`` says False.
+- **Metamath** (``formal/metamath-*``) and **Lean** (``formal/lean-replay``): multi-turn
+  episodes, one action per turn, the env's feedback (verdict, kernel or Lean error, new goals)
+  appended as the next user message; actions parsed by a strict grammar; one turn = one unit of
+  budget (``agents/llm/multiturn.py``, which documents the loop). ``turns`` caps an episode.
+- Backends: ``backend="transformers"`` (default: our KV-cache sampler) or ``"vllm"``
+  (``agents/llm/common/vllm_backend.py``, imported only when selected; a clear error when vLLM
+  or a GPU is missing). ``turns`` and ``backend`` enter the config only when set, so the
+  records of MathQA and AC runs are unchanged.
 - Guided product sampling (``guide_model`` and/or ``guide_system_prompt``, ``guide_lambda``):
   each token is drawn from pi(o | prompt)^λ · pi'(o | prompt')^(1-λ), the product of two
   contexts of one model (prompt' = the same chat under ``guide_system_prompt``) or of two
@@ -45,6 +52,8 @@ import hashlib
 import re
 from typing import Any, ClassVar
 
+from mathgym.agents.llm.multiturn import LEAN_ENV, METAMATH_ENV, SYSTEM_PROMPTS, Policy
+
 from mathgym.harness.agent import Agent, Attempt
 
 #: The training stream few-shot examples come from (benchmarks use 20250 and sealed secrets).
@@ -60,7 +69,9 @@ DEFAULT_SYSTEM_PROMPT = {
         "You simplify group presentations with Andrews-Curtis moves. Reply with the whole path "
         "as a list of move ids, e.g. [3, 0, 11], and nothing else."
     ),
+    **SYSTEM_PROMPTS,
 }
+BACKENDS = ("transformers", "vllm")
 _MODELS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
 
@@ -168,7 +179,8 @@ def _guide_config(guide_model: str | None, guide_system_prompt: str | None,
 
 
 class LLMAgent(Agent):
-    """A chat LM answering MathQA questions and proposing whole AC paths (see module doc)."""
+    """A chat LM answering MathQA questions, proposing whole AC paths, and proving Metamath and
+    Lean theorems turn by turn (see module doc)."""
 
     name: ClassVar[str] = "llm"
     version: ClassVar[str] = "2"  # 2: set answers no longer raise (answer_form)
@@ -179,7 +191,8 @@ class LLMAgent(Agent):
                  temperature: float = 0.0, top_p: float = 1.0, max_new_tokens: int = 128,
                  samples: int = 1, beams: int = 1, system_prompt: str | None = None,
                  few_shot: int = 0, seed: int = 0, guide_model: str | None = None,
-                 guide_system_prompt: str | None = None, guide_lambda: float = 1.0) -> None:
+                 guide_system_prompt: str | None = None, guide_lambda: float = 1.0,
+                 turns: int | None = None, backend: str = "transformers") -> None:
         if not isinstance(model, str) or not model:
             raise ValueError(f"model must be 'smollm2' or a model directory, got {model!r}")
         if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
@@ -203,6 +216,7 @@ class LLMAgent(Agent):
         if system_prompt is not None and not isinstance(system_prompt, str):
             raise ValueError(f"system_prompt must be text or null, got {system_prompt!r}")
         guide = _guide_config(guide_model, guide_system_prompt, guide_lambda, beams)
+        extra = _extra_config(turns, backend, beams=beams, guided=bool(guide), adapter=adapter)
         if adapter is not None and (not isinstance(adapter, str) or not adapter):
             raise ValueError(f"adapter must be a LoRA adapter directory, got {adapter!r}")
         trained = trained_policy_record(model, adapter)
@@ -215,14 +229,15 @@ class LLMAgent(Agent):
                          temperature=float(temperature),
                          top_p=float(top_p), max_new_tokens=max_new_tokens, samples=samples,
                          beams=beams, system_prompt=system_prompt, few_shot=few_shot, seed=seed,
-                         **guide)
+                         **guide, **extra)
+        self._vllm: Any = None
         self._policy: tuple[Any, Any] | None = None
         self._guide: tuple[Any, Any] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
     def supports(self, benchmark) -> bool:
-        """MathQA and AC; not yet Metamath or Lean (multi-turn), nor ProgSynth (not text)."""
-        return benchmark.env_id in (MATHQA_ENV, AC_ENV)
+        """MathQA, AC, Metamath and Lean; not ProgSynth (its actions are not text)."""
+        return benchmark.env_id in (MATHQA_ENV, AC_ENV, METAMATH_ENV, LEAN_ENV)
 
     def policy(self) -> tuple[Any, Any]:
         """``(model, tokenizer)``, loaded on first use and kept for the process."""
@@ -252,6 +267,12 @@ class LLMAgent(Agent):
         c = self._config
         prompt = self._prompt_ids(messages)
         eos, pad = tokenizer.eos_token_id, tokenizer.pad_token_id
+        if c.get("backend") == "vllm":
+            seeds = [_row_seed(c["seed"], *seed_parts, j) for j in range(k)]
+            texts, self._last_tokens, self._last_truncated = self._vllm_engine().generate(
+                prompt, seeds, temperature=c["temperature"], top_p=c["top_p"],
+                max_new_tokens=c["max_new_tokens"])
+            return texts
         if c["beams"] > 1:
             out = beam_search(model, prompt, beams=c["beams"], max_new_tokens=c["max_new_tokens"],
                               eos_token_id=eos, pad_token_id=pad)
@@ -298,7 +319,31 @@ class LLMAgent(Agent):
             return Attempt(False, None, 0.0, {"reason": f"budget {budget} is below one sample"})
         if benchmark.env_id == MATHQA_ENV:
             return self._mathqa(benchmark, instance, k, seed)
+        if benchmark.env_id in (METAMATH_ENV, LEAN_ENV):
+            return self._multiturn(benchmark, instance, budget, k, seed)
         return self._ac(benchmark, instance, budget, seed)
+
+    def multiturn_policy(self) -> Policy:
+        """This agent's model as the multi-turn loop's :class:`Policy` (one completion a turn)."""
+        return _AgentPolicy(self)
+
+    def _multiturn(self, benchmark, instance, budget: float, k: int, seed: int) -> Attempt:
+        from mathgym.agents.llm.multiturn import run_episodes
+
+        solved, certificate, cost, info = run_episodes(
+            self.multiturn_policy(), benchmark, instance, budget, seed,
+            system_prompt=self._system(benchmark.env_id), episodes=k,
+            turns=self._config.get("turns"))
+        return Attempt(solved, certificate, cost, info)
+
+    def _vllm_engine(self) -> Any:
+        if self._vllm is None:
+            from mathgym.agents.llm.common.model import resolve_model_path
+            from mathgym.agents.llm.common.vllm_backend import VLLMEngine
+
+            c = self._config
+            self._vllm = VLLMEngine(str(resolve_model_path(c["model"])), dtype=c["dtype"])
+        return self._vllm
 
     def mathqa_messages(self, data: dict[str, Any]) -> list[dict[str, str]]:
         """The chat of one MathQA question: system prompt, few-shot turns, the question."""
@@ -379,6 +424,51 @@ class LLMAgent(Agent):
         finally:
             env.close()
         return Attempt(False, None, float(spent), self._info(None, k))
+
+
+class _AgentPolicy(Policy):
+    """The agent's sampler behind the multi-turn loop's :class:`Policy` interface."""
+
+    def __init__(self, agent: LLMAgent) -> None:
+        self.agent = agent
+
+    def complete(self, messages: list[dict[str, str]], seed_parts: tuple) -> tuple[str, int, int]:
+        text = self.agent._complete(messages, 1, seed_parts)[0]
+        return text, self.agent._last_tokens, self.agent._last_truncated
+
+    def fits(self, messages: list[dict[str, str]]) -> bool:
+        model, _ = self.agent.policy()
+        limit = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+        if self.agent.config.get("backend") == "vllm" or limit is None:
+            limit = 2048
+        return len(self.agent._prompt_ids(messages)) + self.agent.config["max_new_tokens"] <= limit
+
+
+def _extra_config(turns: int | None, backend: str, *, beams: int, guided: bool,
+                  adapter: str | None) -> dict[str, Any]:
+    """The ``turns`` and ``backend`` keys of the config, present only when not the default (so
+    records of runs that do not set them keep their config)."""
+    out: dict[str, Any] = {}
+    if turns is not None:
+        if isinstance(turns, bool) or not isinstance(turns, int) or turns < 1:
+            raise ValueError(f"turns must be an int >= 1 (turns per multi-turn episode) or "
+                             f"null (the budget split over the samples), got {turns!r}")
+        out["turns"] = turns
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if backend == "vllm":
+        from mathgym.agents.llm.common.vllm_backend import check_available
+
+        for bad, why in ((beams > 1, "beams > 1 (beam search runs on the transformers backend)"),
+                         (guided, "guided sampling (it needs two contexts per token)"),
+                         (adapter is not None, "adapter= (merge it first: save_adapter(DIR, "
+                                               "merge=True), then model=DIR)")):
+            if bad:
+                raise ValueError(f"backend='vllm' does not support {why}; use "
+                                 "backend='transformers'")
+        check_available()
+        out["backend"] = backend
+    return out
 
 
 AGENTS: dict[str, type] = {LLMAgent.name: LLMAgent}
