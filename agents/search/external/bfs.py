@@ -192,7 +192,7 @@ def _expand_level(cfg: Config, depth: int, manifest: dict[str, Any],
         if stats[2] >= 0 and hit is None:
             hit = [int(parents[stats[2]]), int(stats[3])]
         run = work / f"run-{len(runs):06d}.keys"
-        write_keys(run, np.unique(out[:count]))
+        write_keys(run, np.unique(out[:count]), durable=False)
         runs.append(run)
     old = [workdir / manifest["levels"][d]["file"] for d in (depth - 1, depth) if d >= 0]
     orbits, size = merge_runs(runs, old, workdir / _level_name(depth + 1), cfg.max_ram)

@@ -169,3 +169,34 @@ def decode_state(code: int, cap: int) -> np.ndarray:
     lengths = np.empty(2, np.int32)
     decode(np.uint64(code), cap, np.uint64(words_up_to(cap)), state, lengths)
     return state
+
+
+@njit(cache=True)
+def undirected_violations(codes, cap, n_words):
+    """How many (state, move) pairs of ``codes`` break the inverse property the delayed
+    duplicate detection relies on: the move is applied but its inverse move
+    (0<->2, 1<->3, 4<->8, 5<->9, 6<->10, 7<->11) does not bring the child back (plain states,
+    no relabeling). 0 means every edge from these states is undirected."""
+    inverse = np.array([2, 3, 0, 1, 8, 9, 10, 11, 4, 5, 6, 7], dtype=np.int64)
+    size = 2 * cap
+    state = np.empty(size, np.int8)
+    child = np.empty(size, np.int8)
+    lengths = np.empty(2, np.int32)
+    clen = np.empty(2, np.int32)
+    bad = 0
+    for p in range(codes.shape[0]):
+        decode(codes[p], cap, n_words, state, lengths)
+        for m in range(12):
+            child[:] = state
+            clen[0] = lengths[0]
+            clen[1] = lengths[1]
+            if not apply_move(child, clen, m, 2, cap, False):
+                continue
+            if not apply_move(child, clen, inverse[m], 2, cap, False):
+                bad += 1
+                continue
+            for j in range(size):
+                if child[j] != state[j]:
+                    bad += 1
+                    break
+    return bad

@@ -36,10 +36,15 @@ def fsync_dir(path: Path) -> None:
 
 
 class KeyWriter:
-    """Append strictly increasing uint64 blocks; :meth:`close` publishes the file atomically."""
+    """Append strictly increasing uint64 blocks; :meth:`close` publishes the file atomically.
 
-    def __init__(self, path: Path) -> None:
+    ``durable=False`` skips the fsyncs (still renamed into place): for run files, which a
+    killed level deletes and regenerates anyway, so only level files pay for durability.
+    """
+
+    def __init__(self, path: Path, durable: bool = True) -> None:
         self.path = Path(path)
+        self.durable = durable
         self.tmp = self.path.with_name(self.path.name + ".tmp")
         self.fh = open(self.tmp, "wb")
         self.fh.write(_HEADER.pack(MAGIC, 0))
@@ -66,16 +71,18 @@ class KeyWriter:
         self.fh.seek(0)
         self.fh.write(_HEADER.pack(MAGIC, self.count))
         self.fh.flush()
-        os.fsync(self.fh.fileno())
+        if self.durable:
+            os.fsync(self.fh.fileno())
         self.fh.close()
         os.replace(self.tmp, self.path)
-        fsync_dir(self.path.parent)
+        if self.durable:
+            fsync_dir(self.path.parent)
         return self.path.stat().st_size
 
 
-def write_keys(path: Path, codes: np.ndarray) -> int:
+def write_keys(path: Path, codes: np.ndarray, durable: bool = True) -> int:
     """Write one sorted unique array as a file; return its size in bytes."""
-    writer = KeyWriter(path)
+    writer = KeyWriter(path, durable)
     writer.write(codes)
     return writer.close()
 
