@@ -239,3 +239,12 @@ def test_a_lean_proof_drawn_by_the_model_verifies_in_the_harness_and_on_submit(l
     assert simp["info"]["actions"][-1] == "simp" and simp["cost"] == simp["info"]["turns"]
     doc = verify_results(read_submission(tmp_path / "run" / "results.json"))
     assert doc["metrics"]["solved"] == sum(r["solved"] for r in records) >= 1
+
+
+def test_bad_turns_is_one_clear_error_and_progsynth_stays_unsupported():
+    for bad in (0, -1, 2.5, True, "3"):
+        with pytest.raises(ValueError, match="turns must be an int >= 1"):
+            LLMAgent(turns=bad)
+    agent = LLMAgent()
+    assert agent.supports(get_benchmark("formal/metamath-quick"))
+    assert not agent.supports(get_benchmark("reasoning/progsynth-quick"))
