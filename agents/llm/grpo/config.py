@@ -126,6 +126,14 @@ class GRPOConfig:
     guard_max_rollbacks: int = 3
     """rollback: stop after this many rollbacks"""
 
+    # --- learning from improved outputs (issue 13, agents/llm/improve, docs/improve.md) -------
+    improver: str | None = None
+    """None: plain GRPO. guided | critique | ac_search: after each prompt batch is sampled and
+    scored, the improver's samples replace some of each group's responses (group size kept)"""
+    improver_options: dict[str, Any] | None = None
+    """the improver's options (``improve.trainer_hook.make_improver``), e.g. guided:
+    {"correction": "token", "clip": 2.0, "schedule": {"kind": "linear", "steps": 100}}"""
+
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> GRPOConfig:
         """A paper's settings by name; ``overrides`` win.
@@ -206,6 +214,14 @@ class GRPOConfig:
         need(0 < self.top_p <= 1, "top_p", "must be in (0, 1]")
         need(self.learning_rate > 0, "learning_rate", "must be > 0")
         need(self.beta >= 0, "beta", "must be >= 0")
+        need(self.improver in (None, "guided", "critique", "ac_search"), "improver",
+             "must be null, guided, critique or ac_search")
+        need(self.improver_options is None or isinstance(self.improver_options, dict),
+             "improver_options", "must be null or a dict of the improver's options")
+        if self.improver is not None:  # names any unknown option now, not at the first step
+            from mathgym.agents.llm.improve.trainer_hook import make_improver
+
+            make_improver(self.improver, self.improver_options)
         need(0 <= self.overlong_cache <= self.max_new_tokens, "overlong_cache",
              "must be in [0, max_new_tokens]")
         need(self.max_grad_norm is None or self.max_grad_norm > 0, "max_grad_norm",
