@@ -58,6 +58,7 @@ resumed run computes exactly what an uninterrupted one does (tested with kill -9
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -189,6 +190,12 @@ class GRPOTrainer:
         self._tensorboard = tensorboard
         self._log: MetricsLog | None = None
         self._last_good: Path | None = None
+        self.improve = None  # issue 13: an improver's hook, only when configured
+        if cfg.improver is not None:
+            from mathgym.agents.llm.improve.trainer_hook import TrainerHook, make_improver
+
+            self.improve = TrainerHook(make_improver(cfg.improver, cfg.improver_options),
+                                       seed=cfg.seed)
 
     # ------------------------------------------------------------------ helpers (TRY NOT TO MODIFY)
     @property
@@ -290,6 +297,13 @@ class GRPOTrainer:
             items = self.prompts.take(cfg.prompts_per_step)  # the same on every process
             mine = items[rank * local_prompts:(rank + 1) * local_prompts]
             part = self._sample_items(mine)
+            if self.improve is not None and mine:  # improved samples replace some responses
+                part = self.improve.improve_part(
+                    part, mine, model=self.model, tokenizer=self.tokenizer, source=self.prompts,
+                    group_size=G, step=self.step, max_new_tokens=cfg.max_new_tokens,
+                    temperature=cfg.temperature, top_p=cfg.top_p, pad_id=self.pad_id)
+            elif self.improve is not None:
+                part["improved"] = []
             sampled_groups += len(mine)
             rewards = part["task"].clone()
             if cfg.overlong_cache > 0:
@@ -313,6 +327,8 @@ class GRPOTrainer:
                 break
         batch: dict[str, Any] = {"prompts": [p for part in parts for p in part["prompts"]],
                                  "texts": [t for part in parts for t in part["texts"]]}
+        if self.improve is not None:
+            batch["improved"] = [s for part in parts for s in part["improved"]]
         for key in ("task", "rewards", "lengths"):
             batch[key] = torch.cat([part[key] for part in parts])
         T = max([part["completion_ids"].shape[1] for part in parts] + [1])
@@ -397,6 +413,10 @@ class GRPOTrainer:
                 entropy = None
                 if iteration == 0:
                     old_logps.append(logp.detach())
+                    if self.improve is not None:  # rows never sampled from the policy: NaN
+                        sl = batch["sampler_logp"]
+                        sl[a:b, :width] = self.improve.fill_unsampled(
+                            sl[a:b, :width], logp.detach().to(sl.device, sl.dtype))
                     with torch.no_grad():
                         entropy = token_entropy(logits)
                         ref_logps.append(self._ref_logp(p_ids, p_att, c_ids, c_len, share))
@@ -410,7 +430,13 @@ class GRPOTrainer:
                     is_weight = sampler_importance_weights(
                         old_logp, batch["sampler_logp"][a:b, :width].to(dev), c_mask,
                         mode=cfg.sampler_is, clip_max=cfg.sampler_is_clip)
-                loss, st = policy_loss(
+                loss_fn = policy_loss
+                if self.improve is not None:  # off-policy weights and the shaped loss
+                    improved = batch["improved"][a:b]
+                    w = self.improve.weights(old_logp, c_mask, improved)
+                    is_weight = w if is_weight is None else is_weight * w
+                    loss_fn = functools.partial(self.improve.loss, improved=improved)
+                loss, st = loss_fn(
                     logp, old_logp, advantages[a:b].to(dev), c_mask, self.loss_cfg,
                     ref_logp=ref_logps[m], is_weight=is_weight, entropy=entropy,
                     num_tokens=num_tokens if token_mean else None)
@@ -438,6 +464,8 @@ class GRPOTrainer:
         stats = self._stats(acc, batch, rewards_all, task_all, zero_std, lengths, cm,
                             losses, grad_norms, t_sample, t_train, time.perf_counter() - t0)
         stats["time/cpu"] = time.process_time() - cpu0  # this process's CPU seconds
+        if self.improve is not None:
+            stats.update(self.improve.last)
         self.history.append(stats)
         if log is not None:
             log.log(stats)
@@ -542,6 +570,7 @@ class GRPOTrainer:
             "rollbacks": self.rollbacks, "guard": self.guard.state_dict(),
             "session": self.session, "world_size": self.dist.world_size,
             "history": self.history, "events": self.events,
+            **({} if self.improve is None else {"improve": self.improve.state_dict()}),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -574,6 +603,8 @@ class GRPOTrainer:
         self.guard.load_state_dict(state["guard"])
         self.history = list(state["history"])
         self.events = list(state["events"])
+        if self.improve is not None:
+            self.improve.load_state_dict(state.get("improve", {}))
 
     def save_checkpoint(self, path: str | os.PathLike[str] | None = None) -> Path | None:
         """Write the state atomically (rank 0; default ``OUT/checkpoint.pt``); returns the path.
