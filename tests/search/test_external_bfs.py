@@ -41,9 +41,9 @@ CAP11_LEVELS = [
 ]
 
 
-def in_memory_levels(presentation: str, cap: int, budget: int) -> list[int]:
-    """Orbits per BFS depth from the in-memory engine (the depth of each stored node)."""
-    s = api.setup_search(presentation, budget, cap, False, None, True, with_prio=False)
+def in_memory_levels(presentation: str, cap: int, budget: int, symmetry: bool = True) -> list[int]:
+    """Orbits (states if not ``symmetry``) per BFS depth from the in-memory engine."""
+    s = api.setup_search(presentation, budget, cap, False, None, symmetry, with_prio=False)
     st = s.store
     engine.breadth_first(
         s.flat.reshape(1, -1), 12, s.k, s.bits, s.per_word, s.cap, False, s.max_nodes, True,
@@ -116,6 +116,12 @@ def test_cap9_levels_equal_in_memory_bfs(tmp_path):
     assert result["orbits_per_level"] == in_memory_levels(AK3, 9, 200_000)
     assert result["total_orbits"] == 100_764 and result["status"] == "exhausted"
     assert result["min_length"] == 13 == result["start_length"]
+
+
+def test_cap9_plain_states_equal_in_memory_bfs(tmp_path):
+    result = summary(run_search(Config(AK3, 9, tmp_path / "w", 4 * SMALL_RAM, symmetry=False)))
+    assert result["orbits_per_level"] == in_memory_levels(AK3, 9, 500_000, symmetry=False)
+    assert result["total_orbits"] == 402_984  # docs/search.md, plain BFS at cap 9
 
 
 def test_cap10_levels_equal_in_memory_bfs_with_many_runs(cap10):
