@@ -251,12 +251,13 @@ class EpisodeLog:
     truncated: int = 0
     actions: list[Any] = field(default_factory=list)  # per turn: the action sent, or None
     end: str = ""
+    last: str = ""  # the last completion, cut to 200 characters (what the model said)
 
     def info(self, solved_by: int | None) -> dict[str, Any]:
         return {"episodes": self.episodes, "turns": self.turns, "refused": self.refused,
                 "env_errors": self.env_errors, "tokens": self.tokens,
                 "truncated": self.truncated, "solved_by": solved_by, "actions": self.actions,
-                "end": self.end}
+                "end": self.end, "last": self.last}
 
 
 class Policy:
@@ -314,6 +315,7 @@ def run_episodes(policy: Policy, benchmark: Any, instance: Any, budget: float, s
                 log.tokens += tokens
                 log.truncated += truncated_text
                 messages.append({"role": "assistant", "content": text})
+                log.last = text[:200]
                 try:
                     action = family.parse(text, info)
                 except ActionParseError as err:
