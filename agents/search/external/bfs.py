@@ -96,11 +96,10 @@ def _start(cfg: Config) -> tuple[Any, np.ndarray, int]:
     """(presentation, flat start state, canonical start code); ValueError on bad input."""
     from mathgym.agents.search.api import prepare
     from mathgym.agents.search.symmetry import canonical
+    from mathgym.envs.ac.presentation import as_presentation
 
     cap = codec.check_cap(cfg.cap)
     flat, cap, _ = prepare(cfg.presentation, cap)
-    from mathgym.envs.ac.presentation import as_presentation
-
     pres = as_presentation(cfg.presentation)
     start = canonical(flat, cap) if cfg.symmetry else flat
     return pres, flat, codec.encode_state(start, cap)
@@ -258,12 +257,12 @@ def summary(manifest: dict[str, Any]) -> dict[str, Any]:
 
 def _children(code: int, cfg: Config) -> list[tuple[int, int]]:
     """(move, canonical child code) for every applied move of the state with ``code``."""
+    from mathgym.agents.search.moves_bridge import relator_lengths
+    from mathgym.agents.search.symmetry import canonicalize
     from mathgym.envs.ac.kernels import apply_move
 
     cap = cfg.cap
     sym_map, sym_swap = symmetry_tables(cfg.symmetry)
-    from mathgym.agents.search.moves_bridge import relator_lengths
-    from mathgym.agents.search.symmetry import canonicalize
 
     state = codec.decode_state(code, cap)
     lengths = np.empty(2, np.int32)
