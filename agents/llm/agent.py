@@ -23,10 +23,12 @@ per process (``load_policy``, cached on the agent and in a module table keyed by
   episodes, one action per turn, the env's feedback (verdict, kernel or Lean error, new goals)
   appended as the next user message; actions parsed by a strict grammar; one turn = one unit of
   budget (``agents/llm/multiturn.py``, which documents the loop). ``turns`` caps an episode.
+  ``ac_turns=True`` plays AC the same way, one move per turn (the certificate is the moves
+  sent); off by default, AC takes the whole path in one completion.
 - Backends: ``backend="transformers"`` (default: our KV-cache sampler) or ``"vllm"``
   (``agents/llm/common/vllm_backend.py``, imported only when selected; a clear error when vLLM
-  or a GPU is missing). ``turns`` and ``backend`` enter the config only when set, so the
-  records of MathQA and AC runs are unchanged.
+  or a GPU is missing). ``turns``, ``backend`` and ``ac_turns`` enter the config only when
+  set, so the records of MathQA and AC runs are unchanged.
 - Guided product sampling (``guide_model`` and/or ``guide_system_prompt``, ``guide_lambda``):
   each token is drawn from pi(o | prompt)^λ · pi'(o | prompt')^(1-λ), the product of two
   contexts of one model (prompt' = the same chat under ``guide_system_prompt``) or of two
@@ -192,7 +194,8 @@ class LLMAgent(Agent):
                  samples: int = 1, beams: int = 1, system_prompt: str | None = None,
                  few_shot: int = 0, seed: int = 0, guide_model: str | None = None,
                  guide_system_prompt: str | None = None, guide_lambda: float = 1.0,
-                 turns: int | None = None, backend: str = "transformers") -> None:
+                 turns: int | None = None, backend: str = "transformers",
+                 ac_turns: bool = False) -> None:
         if not isinstance(model, str) or not model:
             raise ValueError(f"model must be 'smollm2' or a model directory, got {model!r}")
         if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
@@ -217,6 +220,11 @@ class LLMAgent(Agent):
             raise ValueError(f"system_prompt must be text or null, got {system_prompt!r}")
         guide = _guide_config(guide_model, guide_system_prompt, guide_lambda, beams)
         extra = _extra_config(turns, backend, beams=beams, guided=bool(guide), adapter=adapter)
+        if not isinstance(ac_turns, bool):
+            raise ValueError(f"ac_turns must be true (one AC move per turn) or false (the whole "
+                             f"path in one completion, the default), got {ac_turns!r}")
+        if ac_turns:
+            extra["ac_turns"] = True
         if adapter is not None and (not isinstance(adapter, str) or not adapter):
             raise ValueError(f"adapter must be a LoRA adapter directory, got {adapter!r}")
         trained = trained_policy_record(model, adapter)
@@ -319,7 +327,7 @@ class LLMAgent(Agent):
             return Attempt(False, None, 0.0, {"reason": f"budget {budget} is below one sample"})
         if benchmark.env_id == MATHQA_ENV:
             return self._mathqa(benchmark, instance, k, seed)
-        if benchmark.env_id in (METAMATH_ENV, LEAN_ENV):
+        if benchmark.env_id in (METAMATH_ENV, LEAN_ENV) or self._config.get("ac_turns"):
             return self._multiturn(benchmark, instance, budget, k, seed)
         return self._ac(benchmark, instance, budget, seed)
 
@@ -332,9 +340,15 @@ class LLMAgent(Agent):
 
         solved, certificate, cost, info = run_episodes(
             self.multiturn_policy(), benchmark, instance, budget, seed,
-            system_prompt=self._system(benchmark.env_id), episodes=k,
+            system_prompt=self._multiturn_system(benchmark.env_id), episodes=k,
             turns=self._config.get("turns"))
         return Attempt(solved, certificate, cost, info)
+
+    def _multiturn_system(self, env_id: str) -> str:
+        """The system prompt of a multi-turn episode (AC's asks for one move, not a path)."""
+        if env_id == AC_ENV and self._config["system_prompt"] is None:
+            return SYSTEM_PROMPTS["ac-turns"]
+        return self._system(env_id)
 
     def _vllm_engine(self) -> Any:
         if self._vllm is None:

@@ -1,5 +1,7 @@
-"""Multi-turn episodes of the ``llm`` agent: Metamath (``mathgym/Metamath-v0``) and Lean
-(``mathgym/Lean-v0``), one action per turn, the env's feedback carried back into the chat.
+"""Multi-turn episodes of the ``llm`` agent: Metamath (``mathgym/Metamath-v0``), Lean
+(``mathgym/Lean-v0``) and, with ``ac_turns=True``, AC (``mathgym/AC-v0``: one move per turn,
+the new presentation fed back; certificate = the moves sent, cost = one search node per
+turn), one action per turn, the env's feedback carried back into the chat.
 
 Design note. One episode is a conversation::
 
@@ -43,6 +45,7 @@ from typing import Any
 
 METAMATH_ENV = "mathgym/Metamath-v0"
 LEAN_ENV = "mathgym/Lean-v0"
+AC_ENV = "mathgym/AC-v0"
 #: Longest completion the parsers look at; longer text is refused, not cut.
 MAX_COMPLETION_CHARS = 4096
 #: Candidates of a Metamath state shown to the model (numbered; the index is an action).
@@ -57,6 +60,10 @@ SYSTEM_PROMPTS = {
         "and nothing else: the number of a listed candidate, e.g. 0, or a label, e.g. ax-mp, "
         "optionally with substitutions, e.g. ax-mp ; ph := ( ps -> ch ). Example: for the goal "
         "|- ( ph -> ph ) with the candidates 0: syl, 1: id, the reply 1 proves it."
+    ),
+    "ac-turns": (
+        "You simplify group presentations with Andrews-Curtis moves, one move per reply. Reply "
+        "with exactly one move id, e.g. 3, and nothing else."
     ),
     LEAN_ENV: (
         "You prove Lean 4 theorems one tactic per reply. Reply with exactly one tactic on one "
@@ -194,7 +201,7 @@ class Family:
     first: Callable[[dict[str, Any], str, dict[str, Any]], str]
     parse: Callable[[str, dict[str, Any]], Any]
     feedback: Callable[[Any, str, float, bool, bool, dict[str, Any]], str]
-    certificate: Callable[[dict[str, Any]], Any]
+    certificate: Callable[[dict[str, Any], list[Any]], Any]  # (info, this episode's actions)
 
 
 def _mm_first(data: dict[str, Any], obs: str, info: dict[str, Any]) -> str:
@@ -230,11 +237,45 @@ def _lean_feedback(action: Any, obs: str, reward: float, terminated: bool, trunc
     return f"Accepted ({status}). Goals:\n{obs}\nYour tactic:"
 
 
+def parse_ac_move(completion: str) -> int:
+    """One AC move: its id (``"3"``) or its written form (``"r1 <- r1 r0^-1"``), by
+    ``envs/ac/text.py``'s plain-string ``parse_move`` on the single action line."""
+    from mathgym.envs.ac.text import parse_move
+
+    text = action_text(completion)
+    try:
+        return parse_move(text, 2)
+    except ValueError as err:
+        raise ActionParseError(str(err).rstrip(".")) from None
+
+
+def _ac_state(obs: Any) -> str:
+    from mathgym.envs.ac.text import render_state
+
+    return render_state(obs, 2)
+
+
+def _ac_first(data: dict[str, Any], obs: Any, info: dict[str, Any]) -> str:
+    from mathgym.envs.ac.text import move_names
+
+    moves = "; ".join(f"{m}: {name}" for m, name in enumerate(move_names(2)))
+    return (f"Presentation: {_ac_state(obs)}. Relator length cap {data['max_relator_length']}.\n"
+            f"Moves: {moves}.\nMake both relators trivial. Your move:")
+
+
+def _ac_feedback(action: Any, obs: Any, reward: float, terminated: bool, truncated: bool,
+                 info: dict[str, Any]) -> str:
+    return (f"Applied move {action}. Presentation: {_ac_state(obs)} (total length "
+            f"{info['total_length']}). Your move:")
+
+
 FAMILIES = {
     METAMATH_ENV: Family(METAMATH_ENV, _mm_first, _mm_parse, _mm_feedback,
-                         lambda info: {"proof": info["proof"]}),
+                         lambda info, actions: {"proof": info["proof"]}),
     LEAN_ENV: Family(LEAN_ENV, _lean_first, lambda text, info: parse_lean_tactic(text),
-                     _lean_feedback, lambda info: list(info["proof"])),
+                     _lean_feedback, lambda info, actions: list(info["proof"])),
+    AC_ENV: Family(AC_ENV, _ac_first, lambda text, info: parse_ac_move(text), _ac_feedback,
+                   lambda info, actions: [a for a in actions if a is not None]),
 }
 
 
@@ -298,6 +339,7 @@ def run_episodes(policy: Policy, benchmark: Any, instance: Any, budget: float, s
                 break
             log.episodes += 1
             obs, info = env.reset(seed=seed)
+            sent: list[Any] = []
             messages = [{"role": "system", "content": system_prompt},
                         {"role": "user", "content": family.first(data, obs, info)}]
             for turn in range(cap):
@@ -325,12 +367,14 @@ def run_episodes(policy: Policy, benchmark: Any, instance: Any, budget: float, s
                         f"Refused: {err}.\nReply with exactly one action.")})
                     continue
                 log.actions.append(action)
+                sent.append(action)
                 obs, reward, terminated, truncated, info = env.step(action)
                 if "error" in info:
                     log.env_errors += 1
                 if info.get("is_success"):
                     log.end = "proved"
-                    return True, family.certificate(info), float(log.turns), log.info(episode)
+                    return (True, family.certificate(info, sent), float(log.turns),
+                            log.info(episode))
                 if terminated or truncated:
                     log.end = str(info.get("truncation_reason") or info.get("error")
                                   or "episode ended")

@@ -248,3 +248,48 @@ def test_bad_turns_is_one_clear_error_and_progsynth_stays_unsupported():
     agent = LLMAgent()
     assert agent.supports(get_benchmark("formal/metamath-quick"))
     assert not agent.supports(get_benchmark("reasoning/progsynth-quick"))
+
+
+def test_ac_move_parser_reads_one_move_by_plain_string_code():
+    from mathgym.agents.llm.multiturn import parse_ac_move
+    from mathgym.envs.ac.text import move_names
+
+    assert parse_ac_move("3") == 3 and parse_ac_move("`11`") == 11
+    assert parse_ac_move(move_names(2)[5]) == 5
+    for bad, why in (("12", "out of range"), ("3\n4", "several lines"),
+                     ("__import__('os')", "move"), ("", "empty")):
+        with pytest.raises(ActionParseError, match=why):
+            parse_ac_move(bad)
+
+
+def test_ac_one_move_per_turn_feeds_the_new_presentation_back(lm_dir):
+    from mathgym.agents.llm.multiturn import SYSTEM_PROMPTS, parse_ac_move
+    from mathgym.envs.ac.text import render_state
+
+    bench = get_benchmark("ac/quick")
+    inst = bench.instances[0]
+    agent = LLMAgent(model=lm_dir, device="cpu", temperature=1.0, max_new_tokens=1,
+                     ac_turns=True)
+    chats: list = []
+    solved, _, cost, info = run_episodes(
+        agent.multiturn_policy(), bench, inst, 12, seed=0,
+        system_prompt=agent._multiturn_system(bench.env_id), episodes=1, turns=None,
+        on_message=chats.append)
+    assert cost == 12.0 == info["turns"] and not solved
+    assert chats[0][0]["content"] == SYSTEM_PROMPTS["ac-turns"]
+    env = bench.make_env(inst)
+    obs, _ = env.reset(seed=0)
+    assert chats[0][1]["content"].startswith(f"Presentation: {render_state(obs, 2)}.")
+    for (completion, feedback), action in zip(_turn_pairs(chats), info["actions"], strict=False):
+        if action is None:
+            assert feedback.startswith("Refused: ")
+            continue
+        assert action == parse_ac_move(completion)
+        obs, _, _, _, einfo = env.step(action)
+        assert feedback == (f"Applied move {action}. Presentation: {render_state(obs, 2)} "
+                            f"(total length {einfo['total_length']}). Your move:")
+    env.close()
+    assert info["actions"].count(None) < 12  # some of the model's moves reached the env
+    assert agent.config["ac_turns"] is True and "ac_turns" not in LLMAgent().config
+    with pytest.raises(ValueError, match="ac_turns must be true"):
+        LLMAgent(ac_turns="yes")
