@@ -5,12 +5,14 @@ an empty temporary folder: a python block whose first line is ``# file: NAME`` i
 ``NAME``, other python blocks run with ``python -``, bash blocks run as they are. Then the
 files the tutorial wrote are read back: the trained policy must solve more of
 ``tutorial/ac-easy`` than the random agent at the same budget of env steps, and more
-episodes while training than random moves over the same steps; both runs must be on the
-board, and the site must show them. About 30 s of CPU (training is 50k env steps).
+episodes while training than random moves over the same steps; ``mathgym train`` (the
+plug-in's learner) must have recorded the checkpoint that ``mathgym eval`` loaded; both runs
+must be on the board, and the site must show them. About 30 s of CPU (training is 50k env steps).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -51,7 +53,8 @@ def test_blocks_are_found_in_order():
     assert files == ["reinforce.py", "tutorial_plugin.py"]
     assert [lang for lang, _ in blocks].count("bash") == 4
     script = shell_script(blocks)
-    assert script.index("cat > reinforce.py") < script.index("python reinforce.py --out")
+    assert script.index("cat > tutorial_plugin.py") < script.index("mathgym train --benchmark")
+    assert script.index("mathgym train --benchmark") < script.index("mathgym eval --benchmark")
     assert script.index("mathgym eval") < script.index("mathgym submit")
 
 
@@ -74,7 +77,14 @@ def test_the_tutorial_runs_and_its_policy_beats_random(tmp_path):
     assert trained["solved"] >= rand["solved"] + 3, (trained["solved"], rand["solved"])
     training = json.loads((tmp_path / "runs" / "reinforce" / "training.json").read_text())
     # seen: 2295 solved episodes in 50,176 steps; random legal moves: 197
-    assert training["steps"] >= 50_000
+    assert training["steps"] == training["budget"] == 50_176
+    assert training["learner"] == "tutorial-reinforce"
+    assert training["benchmark"] == "tutorial/ac-easy@1"
+    checkpoint = tmp_path / "runs" / "reinforce" / training["checkpoint"]
+    assert training["checkpoint_sha256"] == hashlib.sha256(checkpoint.read_bytes()).hexdigest()
+    evaluated = json.loads((tmp_path / "runs" / "eval-reinforce" / "results.json").read_text())
+    assert evaluated["agent"]["config"]["sha256"] == training["checkpoint_sha256"]
+    assert {rec["info"]["training_steps"] for rec in evaluated["results"]} == {50_176}
     assert training["successes"] > 5 * max(training["random_successes"], 1), training
 
     board = tmp_path / "boards" / "tutorial" / "ac-easy"

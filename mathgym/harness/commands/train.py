@@ -13,8 +13,12 @@ Example (AC-Solver's PPO on the 1190 Miller-Schupp presentations)::
     mathgym eval --benchmark ac/ms1190 --agent sb3 --config checkpoint=runs/ppo-split/model.zip \\
         --budget 2000 --out runs/ppo-split-eval                     # evaluate
 
-Writes OUT/results.json (one record per instance: the shortest path found while training and
-the env steps spent when it was found), OUT/checkpoint.pt (everything needed to resume),
+A plug-in learner (``mathgym.harness.learners.register_learner``, called by a module listed in
+``MATHGYM_EXTRA_MODULES``) runs behind the same command: ``--agent NAME`` with ``--benchmark``,
+``--budget``, ``--seed``, ``--out``, ``--config`` and ``--resume`` (docs/tutorial.md step 3).
+
+The SB3 learners write OUT/results.json (one record per instance: the shortest path found while
+training and the env steps spent when it was found), OUT/checkpoint.pt (all needed to resume),
 OUT/model.zip (the SB3 model, what ``--agent sb3`` loads), OUT/training.json, OUT/logs/
 (SB3's CSV and TensorBoard logs). Errors (unknown names, bad config, an --out in use or
 holding another run) print one ``error:`` line and exit 2.
@@ -31,7 +35,8 @@ from mathgym.harness.commands import os_error_line
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--benchmark", required=True, help="e.g. ac/ms1190")
     parser.add_argument("--agent", required=True, metavar="LEARNER",
-                        help="learner: sb3-ppo, sb3-maskable-ppo, sb3-dqn, llm-grpo")
+                        help="learner: sb3-ppo, sb3-maskable-ppo, sb3-dqn, llm-grpo, or one "
+                             "a MATHGYM_EXTRA_MODULES plug-in registers")
     parser.add_argument("--budget", type=int, required=True,
                         help="training env steps (summed over the envs); llm-grpo: training "
                              "samples (completions)")
@@ -51,9 +56,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mathgym.harness.commands.evaluate import parse_config
+    from mathgym.harness.learners import BUILTIN_LEARNERS
     from mathgym.harness.results import ResultsError
 
     try:
+        if args.agent not in BUILTIN_LEARNERS:
+            return _run_plugin(args, parse_config(args.config, args.config_json))
         from mathgym.agents.rl.common.train import TrainArgs, train
 
         train_args = TrainArgs(
@@ -94,4 +102,21 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.agent} on {args.benchmark}: {block['steps']} steps, solved "
           f"{block['curve'][-1][1]} (at the training cap: {block['solved_at_training_cap']}); "
           f"model sha256 {block['checkpoint_sha256']} -> {args.out}")
+    return 0
+
+
+def _run_plugin(args: argparse.Namespace, config: dict) -> int:
+    """Train a plug-in learner (mathgym.harness.learners); errors propagate to :func:`run`."""
+    from mathgym.harness.learners import load_plugins, run_learner
+
+    load_plugins()
+    for name in ("checkpoint_every", "device"):
+        default = {"checkpoint_every": None, "device": "auto"}[name]
+        if getattr(args, name) != default:
+            raise ValueError(f"--{name.replace('_', '-')} is a built-in learner's option; "
+                             f"plug-in learner {args.agent!r} takes its settings as --config")
+    block = run_learner(args.agent, args.benchmark, args.budget, args.seed, args.out, config,
+                        resume=args.resume)
+    print(f"{args.agent} on {args.benchmark}: {block['steps']} steps; checkpoint "
+          f"{block['checkpoint']} sha256 {block['checkpoint_sha256']} -> {args.out}")
     return 0
