@@ -33,7 +33,6 @@ an error), the family and the semantics used (``cyclic_reduction``, ``action_mas
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -41,13 +40,10 @@ from typing import Any
 import numpy as np
 
 from mathgym.harness.agent import Agent, Attempt
+from mathgym.harness.results import sha256_file
 
 #: benchmark env id -> training family the agent can evaluate.
 FAMILIES = {"mathgym/AC-v0": "ac", "mathgym/MathProgSynth-v0": "progsynth"}
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _training_record(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -79,7 +75,7 @@ class SB3Agent(Agent):
         if not path.is_file():
             raise ValueError(f"checkpoint={checkpoint!r}: no such file; give the model.zip that "
                              "`mathgym train --out DIR` wrote (DIR/model.zip)")
-        actual = _sha256(path)
+        actual = sha256_file(path)
         if sha256 is not None and sha256 != actual:
             raise ValueError(f"checkpoint {checkpoint} has sha256 {actual}, not the {sha256} "
                              "this config names: it is another model")

@@ -26,12 +26,13 @@ the file, so it names the exact model). ``--resume`` of a finished run returns i
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from mathgym.harness.results import sha256_file
 
 #: ``mathgym train``'s own learners (``agents/rl/common/train.py`` and ``agents/llm/grpo``).
 BUILTIN_LEARNERS: tuple[str, ...] = ("sb3-ppo", "sb3-maskable-ppo", "sb3-dqn", "llm-grpo")
@@ -108,14 +109,6 @@ def get_learner(name: str) -> Learner:
     return _learners[name]
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _checked_block(name: str, block: Any, budget: int, out: Path) -> tuple[dict[str, Any], Path]:
     """The learner's returned dict, checked against the contract; and its checkpoint file."""
     if not isinstance(block, dict):
@@ -178,7 +171,7 @@ def run_learner(name: str, benchmark: str, budget: int, seed: int, out: str | Pa
             atomic_write_text(run_file, dumps(identity))
         returned = learner.train(bench.full_id, budget, seed, out, dict(config), resume)
         block, checkpoint = _checked_block(name, returned, budget, out)
-        sha = _sha256(checkpoint)
+        sha = sha256_file(checkpoint)
         claimed = block.get("checkpoint_sha256")
         if claimed is not None and claimed != sha:
             raise ValueError(f"learner {name!r} returned checkpoint_sha256={claimed!r}, but "

@@ -235,6 +235,17 @@ def _check_consistency(doc: dict[str, Any], source: str) -> None:
         raise ResultsError("\n".join([head, *("  " + p for p in problems[:20])]))
 
 
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of a file's bytes, read in 1 MiB blocks (checkpoints, adapters, models)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` atomically: temp file in the same folder, fsync, rename."""
     path = Path(path)

@@ -13,7 +13,6 @@ sibling and renamed into place, so a kill leaves the old adapter or the new one.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -22,17 +21,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from mathgym.harness.results import sha256_file
+
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 ADAPTER_META = "mathgym_adapter.json"
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def wrap_lora(model: Any, *, r: int = 16, alpha: int = 32, dropout: float = 0.0,

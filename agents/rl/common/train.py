@@ -210,15 +210,6 @@ from mathgym.agents.rl.common.solve_log import SolveLog  # noqa: E402
 
 
 # ----------------------------------------------------------------------------- outputs
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _save_model_zip(model: Any, path: Path) -> str:
     """``model.save`` to ``path`` atomically; returns the file's sha256."""
     buf = io.BytesIO()
