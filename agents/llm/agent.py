@@ -186,6 +186,9 @@ class LLMAgent(Agent):
 
     name: ClassVar[str] = "llm"
     version: ClassVar[str] = "2"  # 2: set answers no longer raise (answer_form)
+    #: not in `mathgym demo`: an untrained 135M model solves ~0 of every quick benchmark and
+    #: needs minutes per family on CPU; `mathgym eval --agent llm` runs it (docs/llm.md)
+    demo: ClassVar[bool] = False
 
     def __init__(self, *, model: str = "smollm2", adapter: str | None = None,
                  adapter_sha256: str | None = None, training_samples: int | None = None,
