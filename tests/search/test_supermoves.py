@@ -167,3 +167,12 @@ def test_agent_certificates_verify_through_the_harness(tmp_path: Path) -> None:
         if record["solved"]:
             assert record["info"]["path_length"] == len(record["certificate"])
             assert record["info"]["moves_applied"] >= record["info"]["nodes"] - 1
+
+
+def test_the_node_budget_is_kept_within_the_documented_overshoot() -> None:
+    """ac/quick's ms-0176 at 10,000 nodes: v1 stored 10,029 (its last expansion added every
+    supermove child), which submit refuses (overshoot 11); now no supermove child passes it."""
+    inst = ms1190().instance("ms-0176")
+    cap = int(inst.data["max_relator_length"])
+    r = supermove_search(inst.data["relators"], cap, fold_supermoves(fold_of("ms-0176")), 10_000)
+    assert not r.solved and 10_000 <= r.nodes <= 10_011

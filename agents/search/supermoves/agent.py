@@ -32,7 +32,7 @@ class SupermoveAgent(Agent):
     """Best-first search whose actions are the 12 moves plus the fold's supermoves."""
 
     name = "ac-supermoves"
-    version = "1"
+    version = "2"  # 2: no supermove child past the node budget (v1 overshot it by up to S)
 
     def __init__(self, *, max_len: int = 4, max_supermoves: int = 32, folds: int = 5,
                  weight: float = 0.0, len_weight: float = 1.0) -> None:

@@ -103,6 +103,11 @@ def macro_best_first(start, bits, per_word, cap, max_nodes, len_weight, weight, 
         relator_lengths(state, cap, plen)
         solved = False
         for a in range(n_actions):
+            # The budget is checked after a whole expansion, as the engine's greedy (so with no
+            # supermoves this is greedy exactly, overshooting by at most 11 plain children), and
+            # before each supermove child: 12 + S children would overshoot the documented 11.
+            if a >= 12 and n >= max_nodes:
+                break
             child[:] = state
             clen[:] = plen
             if a < 12:
