@@ -11,7 +11,8 @@ so the streams never drift apart.
   from a training seed (:data:`TRAIN_SEED`) that no benchmark uses, and any problem whose
   question equals a public benchmark instance's question is skipped, so the split is disjoint
   from every public benchmark by construction (tested). The prompt is the ``llm`` eval agent's
-  own chat (system prompt, question, declared answer form), so training and evaluation agree.
+  own chat (system prompt, ``few_shot`` solved examples, question, declared answer form), so
+  training and evaluation agree when both use the same settings.
 - :class:`ListPrompts`: a fixed list of token prompts cycled in order, with any reward function
   (the tiny-model tests' "emit token X").
 """
@@ -109,7 +110,8 @@ class MathQAPrompts:
 
     def __init__(self, tokenizer: Any, *, difficulties: Sequence[int] = (1,),
                  modules: Sequence[str] | None = None, seed: int = TRAIN_SEED,
-                 system_prompt: str | None = None, exclude_benchmarks: bool = True) -> None:
+                 system_prompt: str | None = None, few_shot: int = 0,
+                 exclude_benchmarks: bool = True) -> None:
         from mathgym.agents.llm.agent import LLMAgent
         from mathgym.envs.reasoning import DIFFICULTIES, MODULES
         from mathgym.envs.reasoning.benchmarks import BENCHMARK_SEED
@@ -129,7 +131,9 @@ class MathQAPrompts:
         self.seed = int(seed)
         self.position = 0
         self.excluded = benchmark_questions(self.difficulties) if exclude_benchmarks else set()
-        self._agent = LLMAgent(system_prompt=system_prompt)  # its prompt; no model is loaded
+        # the eval agent's own prompt (few-shot examples from its FEW_SHOT_SEED stream, never a
+        # benchmark's); no model is loaded
+        self._agent = LLMAgent(system_prompt=system_prompt, few_shot=few_shot)
 
     def problem(self, k: int) -> Any:
         """The problem at stream position ``k`` (benchmark questions skipped)."""

@@ -47,7 +47,7 @@ TRAINING_SPLITS: dict[str, tuple[int, ...]] = {
     "reasoning/mathqa-train-mix": (1, 2, 3),
 }
 #: --config keys that are not GRPOConfig fields.
-RUN_KEYS = {"model": "smollm2", "modules": None, "system_prompt": None}
+RUN_KEYS = {"model": "smollm2", "modules": None, "system_prompt": None, "few_shot": 0}
 
 
 def split_for(benchmark: str) -> tuple[int, ...]:
@@ -91,6 +91,10 @@ def build_config(overrides: dict[str, Any], seed: int) -> tuple[Any, dict[str, A
     cfg = GRPOConfig.preset(preset, **grpo) if preset else GRPOConfig(**grpo)
     if not isinstance(run["model"], str) or not run["model"]:
         raise ValueError(f"--config model={run['model']!r}: give 'smollm2' or a model directory")
+    shots = run["few_shot"]
+    if isinstance(shots, bool) or not isinstance(shots, int) or not 0 <= shots <= 8:
+        raise ValueError(f"--config few_shot={shots!r}: give 0-8 solved examples per prompt (the "
+                         "llm agent's few_shot; evaluate with the same value)")
     return cfg.validate(), run
 
 
@@ -189,7 +193,7 @@ def train_llm(args: Any) -> dict[str, Any]:
             _check_out(out, run_file, identity, args.resume)
         model, tokenizer = load_policy(run["model"], device=args.device)
         prompts = MathQAPrompts(tokenizer, difficulties=difficulties, modules=run["modules"],
-                                system_prompt=run["system_prompt"])
+                                system_prompt=run["system_prompt"], few_shot=run["few_shot"])
         trainer = GRPOTrainer(cfg, model, tokenizer, prompts, out, device=args.device)
         if args.resume:
             trainer.resume()
