@@ -72,6 +72,8 @@ def test_train_resume_and_eval_with_the_adapter(tiny_dir, tmp_path, capsys):
     (["--config", "num_generations=1"], "at least 2 completions"),
     (["--config", "learning_rate=fast"], "expected a float"),
     (["--device", "cuda:0"], "CUDA"),
+    (["--config", "few_shot=9"], "few_shot=9"),
+    (["--config", "few_shot=true"], "few_shot=True"),
 ])
 def test_bad_input_is_one_error_line(tiny_dir, tmp_path, capsys, args, message):
     argv = ["train", "--agent", "llm-grpo", "--benchmark", "reasoning/mathqa-train-l1",
@@ -115,3 +117,22 @@ def test_the_training_split_is_disjoint_from_every_benchmark():
         questions = [split.problem(k).question for k in range(3 * len(split.modules))]
         assert not set(questions) & every
         assert len(set(questions)) > 0.9 * len(questions)  # a stream, not one problem
+
+
+def test_few_shot_training_prompts_are_the_eval_agents_chat():
+    """``--config few_shot=K`` trains on exactly the chat ``mathgym eval --agent llm --config
+    few_shot=K`` shows: K solved examples of the module from the few-shot stream, boxed."""
+    from mathgym.agents.llm.agent import LLMAgent
+
+    split = MathQAPrompts(None, modules=["numbers__is_prime"], few_shot=2)
+    problem = split.problem(0)
+    chat = split.messages(problem)
+    data = {"module": problem.module, "difficulty": problem.difficulty,
+            "question": problem.question, "answer_type": problem.answer_type,
+            "spec": problem.spec}
+    assert chat == LLMAgent(few_shot=2).mathqa_messages(data)
+    assert [m["role"] for m in chat] == ["system", "user", "assistant", "user", "assistant",
+                                         "user"]
+    assert chat[2]["content"].startswith("\\boxed{") and chat[4]["content"].endswith("}")
+    assert problem.question not in (chat[1]["content"], chat[3]["content"])
+    assert MathQAPrompts(None, modules=["numbers__is_prime"]).messages(problem)[1]["role"] == "user"
