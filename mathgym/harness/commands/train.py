@@ -35,8 +35,9 @@ from mathgym.harness.commands import os_error_line
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--benchmark", required=True, help="e.g. ac/ms1190")
     parser.add_argument("--agent", required=True, metavar="LEARNER",
-                        help="learner: sb3-ppo, sb3-maskable-ppo, sb3-dqn, llm-grpo, or one "
-                             "a MATHGYM_EXTRA_MODULES plug-in registers")
+                        help="learner: sb3-ppo, sb3-maskable-ppo, sb3-dqn, llm-grpo, "
+                             "ac-expert-iteration, or one a MATHGYM_EXTRA_MODULES plug-in "
+                             "registers")
     parser.add_argument("--budget", type=int, required=True,
                         help="training env steps (summed over the envs); llm-grpo: training "
                              "samples (completions)")
@@ -107,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_plugin(args: argparse.Namespace, config: dict) -> int:
     """Train a plug-in learner (mathgym.harness.learners); errors propagate to :func:`run`."""
+    import mathgym.agents.search.expert_iteration.learner  # noqa: F401  (registers its learner)
     from mathgym.harness.learners import load_plugins, run_learner
 
     load_plugins()
