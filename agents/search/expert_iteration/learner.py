@@ -1,7 +1,7 @@
 """``mathgym train --agent ac-expert-iteration``: the loop of :mod:`.loop` as a learner.
 
-Registered with :func:`mathgym.harness.learners.register_learner` when this module is imported
-(``mathgym train`` imports it before it looks a learner up), so the harness does what it does
+Registered with :func:`mathgym.harness.learners.register_learner` by :func:`register` (run on
+import, and by ``mathgym train`` before it looks a learner up), so the harness does what it does
 for every plug-in learner: locks ``--out``, stores the run's identity in ``run.json`` and
 refuses a ``--resume`` with other settings, and writes ``training.json`` with the sha256 of the
 last round's ``nets/manifest.json``. ``--budget`` is the node budget of each search (per
@@ -31,6 +31,12 @@ def train_expert_iteration(benchmark_id: str, budget: int, seed: int, out: Path,
     return run(benchmark_id, budget, seed, Path(out), config, resume)
 
 
-register_learner(NAME, train_expert_iteration,
-                 help="AC search -> verified paths -> retrain, by round (budget: nodes per "
-                      "search)")
+def register() -> None:
+    """Add the learner to ``mathgym train`` (idempotent: the same function again is a no-op;
+    called by the command each time, so a replaced registry, as in tests, gets it too)."""
+    register_learner(NAME, train_expert_iteration,
+                     help="AC search -> verified paths -> retrain, by round (budget: nodes per "
+                          "search)")
+
+
+register()

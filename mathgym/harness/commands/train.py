@@ -108,9 +108,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_plugin(args: argparse.Namespace, config: dict) -> int:
     """Train a plug-in learner (mathgym.harness.learners); errors propagate to :func:`run`."""
-    import mathgym.agents.search.expert_iteration.learner  # noqa: F401  (registers its learner)
+    from mathgym.agents.search.expert_iteration.learner import register
     from mathgym.harness.learners import load_plugins, run_learner
 
+    register()  # ac-expert-iteration, the in-repo plug-in learner
     load_plugins()
     for name in ("checkpoint_every", "device"):
         default = {"checkpoint_every": None, "device": "auto"}[name]
