@@ -1,0 +1,144 @@
+"""The issue-13 experiment driver (agents/llm/improve/experiment.py) end to end on the tiny random
+Llama saved as a model directory: every method x seed trains in stages through ``mathgym
+train``, each stage is evaluated on the held-out subset through ``mathgym eval``, and the
+summary, Markdown table and PNGs are written; ``--resume`` redoes nothing and finishes an
+interrupted stage; the staged run equals one uninterrupted ``mathgym train`` (metrics.csv up to
+timing); bad flags are one ``error:`` line.
+
+The tiny model never writes a boxed answer, so every reward is 0: these tests check the
+machinery (folders, stream positions, bookkeeping, plots), not learning.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from mathgym.agents.llm.grpo.metrics import read_metrics
+from mathgym.agents.llm.improve import experiment as ex
+
+tiny_lm = pytest.importorskip("tiny_lm")
+torch.set_num_threads(1)
+
+TIME_KEYS = {"time/sample", "time/train", "time/step", "time/cpu"}
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny-model")
+    model, tokenizer = tiny_lm.build(0)
+    model.save_pretrained(str(path))
+    tokenizer.save_pretrained(str(path))
+    return str(path)
+
+
+def _argv(tiny_dir, out, *extra):
+    return ["--out", str(out), "--model", tiny_dir, "--device", "cpu", "--steps", "2",
+            "--prompts", "2", "--group", "2", "--max-new-tokens", "3", "--few-shot", "1",
+            "--evals", "2", "--heldout-per-module", "1",
+            "--train-config", "lora_r=2", "--train-config", "lora_alpha=4", *extra]
+
+
+@pytest.fixture(scope="module")
+def finished(tiny_dir, tmp_path_factory):
+    """Every method, one seed, one evaluation (the staging is tested below, on one method)."""
+    out = tmp_path_factory.mktemp("exp") / "exp"
+    assert ex.main(_argv(tiny_dir, out, "--seeds", "0", "--evals", "1")) == 0
+    return out
+
+
+def test_every_method_trains_and_is_evaluated(finished):
+    out = finished
+    summary = json.loads((out / "summary.json").read_text())
+    assert sorted(summary["methods"]) == sorted(ex.METHODS)
+    assert summary["heldout"]["instances"] == 2  # 1 per module, 2 modules
+    for method, info in summary["methods"].items():
+        assert info["seeds"] == [0]
+        assert [c["samples"] for c in info["heldout"]] == [0, 8]  # untrained, then the run
+        assert [s["step"] for s in info["steps"]] == [1, 2]
+        assert info["final_pass@1"] == 0.0 and info["samples_to_target"] is None
+        stage = ex.run_folder(out, method, 0) / "stage-8"
+        block = json.loads((stage / "training.json").read_text())
+        assert block["finished"] and block["training_samples"] == 8
+        assert (stage / "heldout" / "results.json").is_file()
+        run = json.loads((stage / "run.json").read_text())
+        assert run["config"]["improver"] == (None if method == "plain" else
+                                              method.split("_")[0])
+        assert run["config"]["few_shot"] == 1 and run["budget"] == 8
+    guided = json.loads((ex.run_folder(out, "guided_sequence", 0) / "stage-8" / "run.json")
+                        .read_text())["config"]["improver_options"]
+    assert guided["correction"] == "sequence" and guided["schedule"]["steps"] == 2
+    table = (out / "summary.md").read_text()
+    assert "| critique |" in table and "not reached" in table
+    for png in ("curves.png", "samples_to_target.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_stages_resume_and_equal_one_uninterrupted_train(tiny_dir, tmp_path, capsys):
+    from mathgym.cli import main
+
+    out = tmp_path / "exp"
+    flags = ("--methods", "guided_token", "--seeds", "0")
+    assert ex.main(_argv(tiny_dir, out, *flags)) == 0
+    assert ex.main(_argv(tiny_dir, out, *flags)) == 2  # exists, no --resume
+    assert "--resume" in capsys.readouterr().err
+    root = ex.run_folder(out, "guided_token", 0)
+    assert sorted(p.name for p in root.iterdir()) == ["stage-4", "stage-8"]
+    stage = root / "stage-8"
+    mtime = (stage / "training.json").stat().st_mtime_ns
+    assert ex.main(_argv(tiny_dir, out, *flags, "--resume")) == 0
+    assert (stage / "training.json").stat().st_mtime_ns == mtime  # nothing redone
+    # interrupt the last stage: its training record and its evaluation's results are gone
+    (stage / "training.json").unlink()
+    (stage / "heldout" / "results.json").unlink()
+    assert ex.main(_argv(tiny_dir, out, *flags, "--resume")) == 0
+    assert json.loads((stage / "training.json").read_text())["finished"]
+    assert (stage / "heldout" / "results.json").is_file()
+    assert "train guided_token seed 0 to 8 samples (resumed)" in capsys.readouterr().err
+    assert ex.main(_argv(tiny_dir, out, *flags, "--resume", "--few-shot", "2")) == 2
+    assert "differs in: few_shot" in capsys.readouterr().err
+
+    # the staged run is the uninterrupted `mathgym train --budget 8` (up to timing)
+    straight = tmp_path / "straight"
+    args = ex.parse_args(_argv(tiny_dir, out, *flags))
+    assert main(ex.train_argv(args, "guided_token", 0, straight, 2, False)) == 0
+    want, got = read_metrics(straight / "metrics.csv"), read_metrics(stage / "metrics.csv")
+    assert len(want) == len(got) == 2
+    for a, b in zip(want, got, strict=True):
+        assert {k: v for k, v in a.items() if k not in TIME_KEYS} == \
+            {k: v for k, v in b.items() if k not in TIME_KEYS}
+    assert json.loads((straight / "run.json").read_text()) == \
+        json.loads((stage / "run.json").read_text())
+    a = json.loads((straight / "training.json").read_text())
+    b = json.loads((stage / "training.json").read_text())
+    assert a["adapter_sha256"] == b["adapter_sha256"] and a["steps"] == b["steps"] == 2
+
+    # a seed may be added to a finished experiment; the held-out curve pools the seeds
+    assert ex.main(_argv(tiny_dir, out, "--methods", "guided_token", "--seeds", "0,1",
+                         "--resume")) == 0
+    info = json.loads((out / "summary.json").read_text())["methods"]["guided_token"]
+    assert info["seeds"] == [0, 1]
+    assert [(c["samples"], c["instances"]) for c in info["heldout"]] == [(0, 4), (4, 4),
+                                                                         (8, 4)]
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--methods", "plain,ppo"], "--methods"),
+    (["--level", "7"], "--level"),
+    (["--modules", "nope"], "--modules"),
+    (["--group", "1"], "--group"),
+    (["--evals", "5"], "at most one evaluation per step"),
+    (["--train-config", "few_shot=3"], "set by the experiment's own flags"),
+])
+def test_bad_flags_are_one_error_line(tiny_dir, tmp_path, capsys, flags, message):
+    assert ex.main(_argv(tiny_dir, tmp_path / "bad", *flags)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and message in err, err
+    assert not (tmp_path / "bad").exists()
+
+
+def test_samples_to_reach_interpolates():
+    assert ex.samples_to_reach([(0, 0.1), (100, 0.3)], 0.2) == pytest.approx(50.0)
+    assert ex.samples_to_reach([(0, 0.25), (100, 0.3)], 0.2) == 0.0
+    assert ex.samples_to_reach([(0, 0.0), (100, 0.1)], 0.2) is None
