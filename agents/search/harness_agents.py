@@ -206,15 +206,17 @@ class BidirectionalAgent(_ACSearchAgent):
 def _learned_agents() -> tuple[type, ...]:
     """Issue 14's agents, in their own packages: ``ac-supermoves``
     (:mod:`mathgym.agents.search.supermoves`) and ``ac-guided``
-    (:mod:`mathgym.agents.search.guided`, needs torch; skipped if that package is missing)."""
+    (:mod:`mathgym.agents.search.guided`, needs torch; skipped if that package is missing),
+    with ``ac-puct`` and ``ac-greedy-net`` (:mod:`mathgym.agents.search.guided.net_agents`)."""
     from mathgym.agents.search.supermoves.agent import SupermoveAgent
 
     found: list[type] = [SupermoveAgent]
     try:
         from mathgym.agents.search.guided.agent import GuidedAgent
+        from mathgym.agents.search.guided.net_agents import PUCTAgent, TieBreakAgent
     except ImportError:
         return tuple(found)
-    return (*found, GuidedAgent)
+    return (*found, GuidedAgent, PUCTAgent, TieBreakAgent)
 
 
 AGENTS: dict[str, type] = {
