@@ -43,6 +43,19 @@ adapter's or model's training record), so a results file names exactly which tra
 it scored; passing those keys back (as a reproduction does) checks they still match. All three
 keys are absent from the config of an untrained model, so its records are unchanged.
 
+Several adapters, switched per request: ``adapters={"a": DIR1, "b": DIR2}`` puts every named
+adapter on one base model (``improve/adapters.py``'s ``AdapterBank``: no merge, no copy of the
+base) and ``route`` picks the adapter that answers each instance. ``route`` maps a key to an
+adapter name, or to ``"base"`` (every adapter disabled: the untrained model); the keys tried,
+most specific first, are the instance id, the MathQA module (``instance.data["module"]``), the
+benchmark id, the family (``reasoning`` | ``ac`` | ``metamath`` | ``lean``) and ``"*"``. With one
+adapter and no ``route`` it answers everything; with several, ``route`` is required, and a
+request no key matches is an error naming the keys. The config records ``adapter_sha256s``
+(each re-computed and checked like ``adapter_sha256``), and every record's info names the
+adapter that answered it and its sha256 (``info["adapter"]``, ``info["adapter_sha256"]``).
+An answer equals that of ``adapter=DIR`` alone up to the float rounding of merging (tested
+token for token). The three keys are absent unless ``adapters`` is set.
+
 Determinism: greedy and beam search have no randomness; sampled completions use per-row
 generators seeded by ``sha256(config seed, harness seed, instance id, sample index)``, so an
 attempt is a function of ``(instance, budget, seed, config)`` on a given device.
@@ -52,6 +65,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from contextlib import nullcontext
+from dataclasses import replace as _replace
 from typing import Any, ClassVar
 
 from mathgym.agents.llm.multiturn import LEAN_ENV, METAMATH_ENV, SYSTEM_PROMPTS, Policy
@@ -74,6 +89,11 @@ DEFAULT_SYSTEM_PROMPT = {
     **SYSTEM_PROMPTS,
 }
 BACKENDS = ("transformers", "vllm")
+#: ``route`` target meaning the base model with every adapter disabled.
+BASE_ADAPTER = "base"
+#: The family name ``route`` matches, per env.
+ROUTE_FAMILIES = {MATHQA_ENV: "reasoning", AC_ENV: "ac", METAMATH_ENV: "metamath",
+                  LEAN_ENV: "lean"}
 _MODELS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
 
@@ -91,6 +111,74 @@ def _cached_policy(model: str, device: str, dtype: str, adapter: str | None = No
             lm.train(False)
         _MODELS[key] = (lm, tokenizer)
     return _MODELS[key]
+
+
+def _cached_bank(model: str, device: str, dtype: str, adapters: dict[str, str],
+                 shas: dict[str, str]) -> tuple[Any, Any]:
+    """``(AdapterBank, tokenizer)``: the named adapters on one freshly loaded base model."""
+    key = ("bank", model, device, dtype, tuple(adapters.items()), tuple(sorted(shas.items())))
+    if key not in _MODELS:
+        from mathgym.agents.llm.common.model import load_policy
+        from mathgym.agents.llm.improve.adapters import AdapterBank
+
+        lm, tokenizer = load_policy(model, device=device, dtype=dtype)
+        bank = AdapterBank.from_dirs(lm, adapters)
+        if bank.sha256 != shas:
+            raise ValueError(f"the adapters changed since this agent was configured: sha256 "
+                             f"{bank.sha256} != {shas}")
+        bank.model.train(False)
+        _MODELS[key] = (bank, tokenizer)
+    return _MODELS[key]
+
+
+def _adapters_config(adapters: Any, route: Any, adapter_sha256s: Any, adapter: str | None,
+                     backend: str) -> dict[str, Any]:
+    """The ``adapters`` / ``adapter_sha256s`` / ``route`` keys of the config, present only when
+    ``adapters`` is set (so records of other runs keep their config)."""
+    if adapters is None:
+        if route is not None or adapter_sha256s is not None:
+            raise ValueError("route and adapter_sha256s need adapters={name: directory, ...}")
+        return {}
+    if adapter is not None:
+        raise ValueError("give adapter=DIR (one adapter, merged) or adapters={name: DIR, ...} "
+                         "(several, switched per request), not both")
+    if backend != "transformers":
+        raise ValueError("adapters= switches peft adapters per request; use "
+                         "backend='transformers'")
+    if not isinstance(adapters, dict) or not adapters:
+        raise ValueError(f"adapters must be a non-empty {{name: adapter directory}} object, "
+                         f"got {adapters!r}")
+    for name, directory in adapters.items():
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) \
+                or name == BASE_ADAPTER:
+            raise ValueError(f"adapter name {name!r}: use letters, digits, '_', '.', '-' "
+                             f"(and not {BASE_ADAPTER!r}, which means the base model)")
+        if not isinstance(directory, str) or not directory:
+            raise ValueError(f"adapters[{name!r}] must be a LoRA adapter directory, got "
+                             f"{directory!r}")
+    from mathgym.agents.llm.common.lora import adapter_info
+
+    shas = {name: adapter_info(directory)["adapter_sha256"]
+            for name, directory in adapters.items()}
+    if adapter_sha256s is not None and adapter_sha256s != shas:
+        raise ValueError(f"adapter_sha256s={adapter_sha256s!r} was given but the adapters have "
+                         f"{shas!r}: an adapter changed since")
+    if route is None:
+        if len(adapters) > 1:
+            raise ValueError(f"{len(adapters)} adapters need a route: {{key: adapter name}} with "
+                             "keys instance id, MathQA module, benchmark id, family "
+                             "(reasoning, ac, metamath, lean) or '*'")
+        route = {"*": next(iter(adapters))}
+    if not isinstance(route, dict) or not route:
+        raise ValueError(f"route must be a non-empty {{key: adapter name}} object, got "
+                         f"{route!r}")
+    for key, target in route.items():
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"route key {key!r} must be non-empty text")
+        if target != BASE_ADAPTER and target not in adapters:
+            raise ValueError(f"route[{key!r}] = {target!r} is not an adapter; the adapters are "
+                             f"{sorted(adapters)} (or {BASE_ADAPTER!r}: the base model)")
+    return {"adapters": dict(adapters), "adapter_sha256s": shas, "route": dict(route)}
 
 
 def trained_policy_record(model: str, adapter: str | None) -> dict[str, Any]:
@@ -198,7 +286,9 @@ class LLMAgent(Agent):
                  few_shot: int = 0, seed: int = 0, guide_model: str | None = None,
                  guide_system_prompt: str | None = None, guide_lambda: float = 1.0,
                  turns: int | None = None, backend: str = "transformers",
-                 ac_turns: bool = False) -> None:
+                 ac_turns: bool = False, adapters: dict[str, str] | None = None,
+                 route: dict[str, str] | None = None,
+                 adapter_sha256s: dict[str, str] | None = None) -> None:
         if not isinstance(model, str) or not model:
             raise ValueError(f"model must be 'smollm2' or a model directory, got {model!r}")
         if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
@@ -230,6 +320,7 @@ class LLMAgent(Agent):
             extra["ac_turns"] = True
         if adapter is not None and (not isinstance(adapter, str) or not adapter):
             raise ValueError(f"adapter must be a LoRA adapter directory, got {adapter!r}")
+        bank = _adapters_config(adapters, route, adapter_sha256s, adapter, backend)
         trained = trained_policy_record(model, adapter)
         for key, given in (("adapter_sha256", adapter_sha256),
                            ("training_samples", training_samples)):
@@ -240,7 +331,7 @@ class LLMAgent(Agent):
                          temperature=float(temperature),
                          top_p=float(top_p), max_new_tokens=max_new_tokens, samples=samples,
                          beams=beams, system_prompt=system_prompt, few_shot=few_shot, seed=seed,
-                         **guide, **extra)
+                         **guide, **extra, **bank)
         self._vllm: Any = None
         self._policy: tuple[Any, Any] | None = None
         self._guide: tuple[Any, Any] | None = None
@@ -254,9 +345,32 @@ class LLMAgent(Agent):
         """``(model, tokenizer)``, loaded on first use and kept for the process."""
         if self._policy is None:
             c = self._config
-            self._policy = _cached_policy(c["model"], c["device"], c["dtype"], c.get("adapter"),
-                                          c.get("adapter_sha256"))
+            if "adapters" in c:
+                bank, tokenizer = self.bank()
+                self._policy = (bank.model, tokenizer)
+            else:
+                self._policy = _cached_policy(c["model"], c["device"], c["dtype"],
+                                              c.get("adapter"), c.get("adapter_sha256"))
         return self._policy
+
+    def bank(self) -> tuple[Any, Any]:
+        """``(AdapterBank, tokenizer)`` of the ``adapters`` option, loaded on first use."""
+        c = self._config
+        return _cached_bank(c["model"], c["device"], c["dtype"], c["adapters"],
+                            c["adapter_sha256s"])
+
+    def route_for(self, benchmark, instance) -> str:
+        """The adapter (or ``"base"``) that answers ``instance``: the first ``route`` key among
+        its id, MathQA module, benchmark id, family and ``"*"``."""
+        route = self._config["route"]
+        keys = [instance.id, dict(instance.data).get("module"), benchmark.id,
+                ROUTE_FAMILIES.get(benchmark.env_id), "*"]
+        for key in keys:
+            if isinstance(key, str) and key in route:
+                return route[key]
+        raise ValueError(f"no route for instance {instance.id} of {benchmark.id}: route has "
+                         f"{sorted(route)}, none of {[k for k in keys if k]}; add one of them "
+                         "or '*'")
 
     def guide(self) -> tuple[Any, Any]:
         """``(model, tokenizer)`` of ``guide_model``, loaded on first use."""
@@ -323,6 +437,24 @@ class LLMAgent(Agent):
 
     # -- families ---------------------------------------------------------------------------
     def attempt(self, benchmark, instance, budget: float, seed: int) -> Attempt:
+        if "adapters" not in self._config:
+            return self._attempt(benchmark, instance, budget, seed)
+        # several adapters: the routed one answers, and the record says which
+        name = self.route_for(benchmark, instance)
+        bank, _ = self.bank()
+        self.policy()
+        if name == BASE_ADAPTER:
+            scope: Any = bank.base()
+        else:
+            if bank.active != name:
+                bank.use(name)
+            scope = nullcontext()
+        with scope:
+            result = self._attempt(benchmark, instance, budget, seed)
+        return _replace(result, info={**dict(result.info), "adapter": name,
+                                      "adapter_sha256": bank.sha256.get(name)})
+
+    def _attempt(self, benchmark, instance, budget: float, seed: int) -> Attempt:
         if not self.supports(benchmark):
             raise ValueError(f"llm does not support {benchmark.id} (env {benchmark.env_id})")
         k = min(self._config["samples"], int(budget))

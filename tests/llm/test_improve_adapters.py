@@ -58,3 +58,32 @@ def test_named_adapters_switch_clone_and_measure():
         bank.use("zz")
     with pytest.raises(ValueError, match="exists"):
         bank.clone("guided", "critique")
+
+
+def test_saved_adapters_load_into_one_bank_with_their_sha256(tmp_path):
+    from mathgym.agents.llm.common.lora import save_adapter, sha256_file, wrap_lora
+
+    dirs = {}
+    for name, seed in (("a", 1), ("b", 2)):
+        model, _ = tiny_lm.build(0)
+        model = wrap_lora(model, r=2, alpha=4, seed=seed)
+        g = torch.Generator().manual_seed(seed)
+        with torch.no_grad():
+            for key, p in model.named_parameters():
+                if "lora_B" in key:
+                    p.add_(0.5 * torch.randn(p.shape, generator=g))
+        dirs[name] = tmp_path / name
+        save_adapter(model, dirs[name])
+        dirs[name + "_logits"] = _logits(model)
+    base, _ = tiny_lm.build(0)
+    bank = AdapterBank.from_dirs(base, {"a": dirs["a"], "b": dirs["b"]})
+    assert bank.names() == ["a", "b"] and bank.active == "a"
+    assert bank.sha256 == {n: sha256_file(dirs[n] / "adapter_model.safetensors")
+                           for n in ("a", "b")}
+    assert torch.allclose(_logits(bank.model), dirs["a_logits"], atol=1e-5)
+    bank.use("b")
+    assert torch.allclose(_logits(bank.model), dirs["b_logits"], atol=1e-5)
+    assert not torch.allclose(dirs["a_logits"], dirs["b_logits"], atol=1e-3)
+    (dirs["b"] / "adapter_model.safetensors").write_bytes(b"changed")
+    with pytest.raises(ValueError, match="sha256"):
+        bank.load("b2", dirs["b"])

@@ -141,3 +141,99 @@ def test_every_answer_type_has_a_prompt_form():
         assert form and "{base}" not in form
     assert answer_form({"answer_type": "set", "spec": {}}) == "a set such as {1, 2}"
     assert answer_form({"answer_type": "base_n", "spec": {"base": 7}}) == "a numeral in base 7"
+
+
+# -- several adapters on one base, switched per request ------------------------------------
+def _saved_adapter(tiny_dir, out, seed):
+    """A real peft adapter of the tiny model with seeded non-zero B (so it changes outputs),
+    saved as `mathgym train` saves one (weights + sha256)."""
+    from mathgym.agents.llm.common.lora import save_adapter, wrap_lora
+
+    model, _ = load_policy(tiny_dir, device="cpu")
+    model = wrap_lora(model, r=2, alpha=4, seed=seed)
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.copy_(2.0 * torch.randn(p.shape, generator=g))
+    save_adapter(model, out, {"training_samples": 0})
+    return str(out)
+
+
+@pytest.fixture(scope="module")
+def two_adapters(tiny_dir, tmp_path_factory):
+    root = tmp_path_factory.mktemp("adapters")
+    return _saved_adapter(tiny_dir, root / "a", 1), _saved_adapter(tiny_dir, root / "b", 2)
+
+
+def test_adapters_switch_per_request_and_answer_as_each_adapter_alone(tiny_dir, mathqa,
+                                                                     two_adapters):
+    from mathgym.agents.llm.common.lora import sha256_file
+
+    bench, instances = mathqa
+    a, b = two_adapters
+    kw = dict(model=tiny_dir, device="cpu", temperature=0.8, samples=2, max_new_tokens=6)
+    # instance 0 by its family, instance 1 by its id (the more specific key wins)
+    routed = LLMAgent(**kw, adapters={"a": a, "b": b},
+                      route={"reasoning": "a", instances[1].id: "b"})
+    assert routed.config["adapter_sha256s"] == {
+        "a": sha256_file(f"{a}/adapter_model.safetensors"),
+        "b": sha256_file(f"{b}/adapter_model.safetensors")}
+    alone = {"a": LLMAgent(**kw, adapter=a), "b": LLMAgent(**kw, adapter=b),
+             "base": LLMAgent(**kw)}
+    texts: dict[str, list[list[str]]] = {"a": [], "b": [], "base": []}
+    for name in ("a", "b", "base"):
+        for inst in instances:
+            messages = alone[name].mathqa_messages(dict(inst.data))
+            texts[name].append(alone[name]._complete(messages, 2, (0, inst.id)))
+    assert texts["a"] != texts["b"] and texts["a"] != texts["base"]  # they really differ
+    for j, (inst, name) in enumerate(zip(instances, ("a", "b"), strict=True)):
+        assert routed.route_for(bench, inst) == name
+        rec = run_attempt(bench, routed, inst, 2, seed=0)
+        assert rec["error"] is None, rec
+        assert rec["info"]["adapter"] == name
+        assert rec["info"]["adapter_sha256"] == routed.config["adapter_sha256s"][name]
+        single = run_attempt(bench, alone[name], inst, 2, seed=0)
+        assert {k: v for k, v in rec["info"].items() if not k.startswith("adapter")} == \
+            single["info"]
+        bank, _ = routed.bank()
+        bank.use(name)  # the switched model's own completions, token for token
+        messages = routed.mathqa_messages(dict(inst.data))
+        assert routed._complete(messages, 2, (0, inst.id)) == texts[name][j]
+    # back and forth: a third request to "a" after "b" still answers as "a"
+    assert run_attempt(bench, routed, instances[0], 2, seed=0)["info"]["adapter"] == "a"
+    assert routed._complete(routed.mathqa_messages(dict(instances[0].data)), 2,
+                            (0, instances[0].id)) == texts["a"][0]
+    # "base" disables every adapter: the untrained model's answers
+    based = LLMAgent(**kw, adapters={"a": a}, route={"*": "base"})
+    rec = run_attempt(bench, based, instances[0], 2, seed=0)
+    assert rec["info"]["adapter"] == "base" and rec["info"]["adapter_sha256"] is None
+    assert {k: v for k, v in rec["info"].items() if not k.startswith("adapter")} == \
+        run_attempt(bench, alone["base"], instances[0], 2, seed=0)["info"]
+    # one adapter needs no route; the config reproduces the agent
+    one = LLMAgent(**kw, adapters={"a": a})
+    assert one.config["route"] == {"*": "a"}
+    assert LLMAgent(**routed.config).config == routed.config
+    assert "adapters" not in alone["base"].config and "route" not in alone["a"].config
+
+
+def test_bad_adapters_config_is_a_clear_error(tiny_dir, mathqa, two_adapters):
+    bench, instances = mathqa
+    a, b = two_adapters
+    with pytest.raises(ValueError, match="need a route"):
+        LLMAgent(model=tiny_dir, adapters={"a": a, "b": b})
+    with pytest.raises(ValueError, match="not both"):
+        LLMAgent(model=tiny_dir, adapter=a, adapters={"a": a})
+    with pytest.raises(ValueError, match="is not an adapter"):
+        LLMAgent(model=tiny_dir, adapters={"a": a}, route={"*": "c"})
+    with pytest.raises(ValueError, match="base model"):
+        LLMAgent(model=tiny_dir, adapters={"base": a})
+    with pytest.raises(ValueError, match="changed since"):
+        LLMAgent(model=tiny_dir, adapters={"a": a}, adapter_sha256s={"a": "0" * 64})
+    with pytest.raises(ValueError, match="need adapters"):
+        LLMAgent(model=tiny_dir, route={"*": "a"})
+    with pytest.raises(FileNotFoundError, match="not a LoRA adapter directory"):
+        LLMAgent(model=tiny_dir, adapters={"a": tiny_dir})
+    agent = LLMAgent(model=tiny_dir, adapters={"a": a, "b": b}, route={"ac": "a"})
+    with pytest.raises(ValueError, match="no route for instance"):
+        agent.route_for(bench, instances[0])

@@ -13,12 +13,17 @@ change (``set_adapter``), so one process can serve or compare them request by re
 - ``clone(source, name)`` adds an adapter with ``source``'s config and a copy of its weights
   (``get_peft_model_state_dict`` / ``set_peft_model_state_dict``): the init of a new unit that
   starts where ``source`` is and then trains on its own;
-- ``adapter_bytes(name)`` and ``base_bytes()`` measure what each costs in memory.
+- ``adapter_bytes(name)`` and ``base_bytes()`` measure what each costs in memory;
+- ``AdapterBank.from_dirs(base, {"a": DIR, ...})`` and ``load(name, DIR)`` put saved adapters
+  (the ``OUT/adapter`` folders ``mathgym train --agent llm-grpo`` writes) on one base, each
+  checked against the sha256 recorded at training (``lora.adapter_info``) and kept in
+  ``sha256[name]``. The ``llm`` eval agent's ``adapters`` option is this, switched per request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -46,10 +51,46 @@ class AdapterBank:
         if missing:
             raise ValueError(f"target_modules {missing} are not modules of this model")
         self.target_modules = tuple(target_modules)
+        #: sha256 of each adapter loaded from a directory (fresh and cloned ones have none)
+        self.sha256: dict[str, str] = {}
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.model = get_peft_model(base_model, _config(r, alpha, dropout, target_modules),
                                         adapter_name=first)
+
+    @classmethod
+    def from_dirs(cls, base_model: Any,
+                  adapters: Mapping[str, str | os.PathLike[str]]) -> AdapterBank:
+        """A bank of saved adapters on ``base_model`` (wrapped in place, no copy), in the order
+        given; the first is active. Each directory's weights must match the sha256 recorded
+        beside them (``FileNotFoundError`` / ``ValueError`` otherwise, naming the folder)."""
+        from mathgym.agents.llm.common.lora import adapter_info
+        from peft import PeftModel
+
+        items = list(adapters.items())
+        if not items:
+            raise ValueError("AdapterBank.from_dirs needs at least one {name: directory}")
+        first, directory = items[0]
+        info = adapter_info(directory)
+        bank = cls.__new__(cls)
+        bank.model = PeftModel.from_pretrained(base_model, str(directory), adapter_name=first,
+                                               is_trainable=False)
+        bank.target_modules = tuple(sorted(bank.model.peft_config[first].target_modules))
+        bank.sha256 = {first: info["adapter_sha256"]}
+        for name, directory in items[1:]:
+            bank.load(name, directory)
+        return bank
+
+    def load(self, name: str, directory: str | os.PathLike[str]) -> None:
+        """Add the saved adapter in ``directory`` as ``name`` (sha256 checked); the active
+        adapter does not change."""
+        from mathgym.agents.llm.common.lora import adapter_info
+
+        if name in self.model.peft_config:
+            raise ValueError(f"adapter {name!r} exists; pick a new name or delete it first")
+        info = adapter_info(directory)
+        self.model.load_adapter(str(directory), adapter_name=name, is_trainable=False)
+        self.sha256[name] = info["adapter_sha256"]
 
     def names(self) -> list[str]:
         """The adapters, in the order they were added."""
@@ -105,6 +146,7 @@ class AdapterBank:
         if self.active == name:
             self.model.set_adapter(next(n for n in self.names() if n != name))
         self.model.delete_adapter(name)
+        self.sha256.pop(name, None)
 
     @contextmanager
     def base(self) -> Iterator[Any]:
