@@ -209,3 +209,51 @@ def test_mixed_loss_by_hand_and_identical_without_shaped_rows():
                              torch.tensor([False, False]))
     b, _ = policy_loss(logp.detach(), logp.detach(), adv, mask, cfg)
     assert torch.equal(a, b)
+
+
+# -- the Lean REPL critic, on the recorded REPL transcripts ----------------------------------
+def _lean_task(name: str):
+    """The Task of the first theorem ending in sorry of transcript ``name`` (lean-replay's
+    instance data: transcript, header, theorem)."""
+    from mathgym.envs.lean.transcripts import find_episodes, load_transcript
+
+    episode = find_episodes(load_transcript(name))[0]
+    data = {"id": episode.id, "transcript": name, "header": list(episode.header),
+            "theorem": episode.theorem, "goal": episode.root_goal}
+    return Task(({"role": "user", "content": episode.theorem},), family="lean", data=data)
+
+
+def test_lean_repl_critic_gives_the_repls_message():
+
+    from mathgym.envs.lean.transcripts import default_transcripts_dir
+
+    if not default_transcripts_dir().is_dir():
+        pytest.skip(f"recorded Lean REPL transcripts not found at {default_transcripts_dir()} "
+                    "(../shared is absent; set MATHGYM_LEAN_TRANSCRIPTS)")
+    from mathgym.envs.lean.config import lean_available
+
+    if lean_available():
+        pytest.skip("a local Lean REPL is configured: this test pins the recorded answers")
+    from mathgym.agents.llm.improve.critique import LeanREPLCritic
+
+    critic = LeanREPLCritic()
+    branching = _lean_task("proof_branching")  # p ∧ q, q → r ⊢ p ∧ r
+    # the recorded proof, one tactic per line (a fenced block is read the same way)
+    assert critic.critique(branching, "```\napply And.intro\nexact h1.left\napply h2\n"
+                           "exact h1.right\n```", 0.0) == \
+        "Lean reports the proof complete after 4 tactic(s)."
+    partial = critic.critique(branching, "apply And.intro\nexact h1.left", 0.0)
+    assert partial.startswith("Lean accepted the tactics (Incomplete: open goals remain)")
+    assert "⊢ r" in partial  # the goal left, as Lean prints it
+    # Lean's own error message, recorded from the real REPL
+    wrong = critic.critique(_lean_task("invalid_tactic"), "exact my_fake_premise", 0.0)
+    assert wrong.startswith("Lean error at tactic 1 (exact my_fake_premise):")
+    assert "my_fake_premise" in wrong.split(":", 1)[1] and "⊢ x = x" in wrong
+    # a tactic the recording never saw, and one the parser refuses (never sent)
+    unseen = critic.critique(branching, "constructor", 0.0)
+    assert unseen.startswith("Lean error at tactic 1 (constructor): replay has no recorded")
+    refused = critic.critique(branching, "apply And.intro\nsorry", 0.0)
+    assert refused.startswith("Tactic 2 (sorry) is refused and was not sent")
+    assert critic.critique(branching, "  \n", 0.0).startswith("No tactic could be read")
+    with pytest.raises(ValueError, match="formal/lean-replay task"):
+        critic.critique(Task(({"role": "user", "content": "x"},), family="lean"), "simp", 0.0)

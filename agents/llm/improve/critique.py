@@ -9,8 +9,9 @@ Design note, following their code (zhangxy-2019/critique-GRPO, ``verl/verl/criti
      reference answer, and for MathQA the verifier's typed feedback (``mathqa_env.judge``);
    - env feedback of multi-turn families: :class:`ACFeedbackCritic` (the state the parsed path
      reaches, or the first bad move), :class:`MetamathKernelCritic` (the kernel's error on the
-     proof); :class:`CallableCritic` wraps any ``fn(task, text, reward) -> str`` (a Lean REPL
-     message, for one: not wired here, the REPL is not run in tests);
+     proof), :class:`LeanREPLCritic` (the Lean REPL's message on the tactics: its error, the
+     goals left, or the proof complete; a real REPL when configured, else the recorded
+     transcript); :class:`CallableCritic` wraps any ``fn(task, text, reward) -> str``;
    - :class:`ModelCritic`: a critic language model (greedy, our sampler).
 2. **Refine**: the policy answers a refinement prompt made of the question, its response and
    the critique (``refinement_prompts.py``, ``refine_prompt``; our wording), one refinement per
@@ -140,6 +141,77 @@ class MetamathKernelCritic(Critic):
                                           self.database or DEFAULT_DATABASE,
                                           task.data.get("statement"))
         return "The kernel accepts the proof." if ok else f"The kernel rejects it: {reason}"
+
+
+@dataclass
+class LeanREPLCritic(Critic):
+    """The Lean REPL's message on a tactic proof, as the env's feedback turn words it.
+
+    ``task.data`` is a ``formal/lean-replay`` instance's data (``transcript``, ``header``,
+    ``theorem``; ``envs/lean/benchmarks.py``). The response holds tactics, one per non-empty
+    line (a fenced block's fence lines are dropped; a one-line reply is the llm agent's
+    one-tactic turn). Each is checked by the multi-turn loop's parser
+    (``multiturn.parse_lean_tactic``: ``sorry``, ``native_decide``, code-running commands and
+    characters outside Lean's charset are refused, never sent), then run in a fresh
+    ``mathgym/Lean-v0`` episode on the theorem's ``sorry``: the local Lean REPL when one is
+    configured, else the recorded transcript (``ReplayTransport``), whose answer to a tactic it
+    never saw is reported as such. The critique is the first Lean error (with the goals it
+    leaves unchanged), else "proof complete", else the goals left after the last tactic.
+    """
+
+    max_tactics: int = 16
+    """tactics run per critique (the rest of a longer response is ignored, and said so)"""
+    name: ClassVar[str] = "lean_repl"
+
+    def critique(self, task: Task, text: str, reward: float) -> str:
+        import gymnasium as gym
+        from mathgym.agents.llm.multiturn import ActionParseError, parse_lean_tactic
+        from mathgym.envs.lean.benchmarks import LEAN_ENV_ID, replay_env_kwargs
+
+        import mathgym  # noqa: F401  (registers mathgym/Lean-v0)
+        from mathgym.harness.benchmark import Instance
+
+        lines = [ln.strip() for ln in str(text).splitlines()
+                 if ln.strip() and not ln.strip().startswith("```")]
+        if not lines:
+            return "No tactic could be read from the response; reply with Lean tactics, one " \
+                   "per line."
+        missing = [k for k in ("transcript", "header", "theorem") if k not in task.data]
+        if missing:
+            raise ValueError(f"LeanREPLCritic needs a formal/lean-replay task: task.data has no "
+                             f"{missing}")
+        env = gym.make(LEAN_ENV_ID, **replay_env_kwargs(
+            Instance(str(task.data.get("id", "lean")), dict(task.data))))
+        try:
+            obs, info = env.reset()
+            for i, line in enumerate(lines[: self.max_tactics], start=1):
+                try:
+                    tactic = parse_lean_tactic(line)
+                except ActionParseError as err:
+                    return f"Tactic {i} ({line[:80]}) is refused and was not sent: {err}."
+                obs, step_reward, terminated, truncated, info = env.step(tactic)
+                if "error" in info:
+                    return (f"Lean error at tactic {i} ({tactic}): {_clip(info['error'])}\n"
+                            f"The goals are unchanged:\n{obs}")
+                if terminated and step_reward > 0:
+                    return f"Lean reports the proof complete after {i} tactic(s)."
+                if truncated:
+                    return (f"The episode ended at tactic {i}: "
+                            f"{info.get('truncation_reason', 'step limit')}.")
+            extra = (f" (only the first {self.max_tactics} tactics were run)"
+                     if len(lines) > self.max_tactics else "")
+            status = info.get("proof_status") or "open"
+            return f"Lean accepted the tactics{extra} ({status}); the goals left:\n{obs}"
+        finally:
+            env.close()
+
+
+def _clip(text: str) -> str:
+    """The env message, cut as the multi-turn loop cuts its feedback."""
+    from mathgym.agents.llm.multiturn import MAX_FEEDBACK_CHARS
+
+    text = str(text)
+    return text if len(text) <= MAX_FEEDBACK_CHARS else text[:MAX_FEEDBACK_CHARS] + " ..."
 
 
 @dataclass
