@@ -37,6 +37,7 @@ resumed run ends in the same round files as an uninterrupted one (CPU seconds as
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -298,7 +299,7 @@ def run(benchmark_id: str, budget: int, seed: int, out: Path, config: dict[str, 
             else:
                 records.append(_unattempted(bench, inst, budget, seed))
         atomic_write_text(tmp / "data.json", dumps({"round": r, "paths": round_paths}))
-        doc = _round_doc(bench, records, budget, seed, config, r, args.rounds,
+        doc = _round_doc(bench, records, budget, seed, dataclasses.asdict(args), r, args.rounds,
                          time.perf_counter() - wall0)
         write_results(tmp / "results.json", doc)
         held = [i for i in solved if _fold(i, args) == args.held_out_fold]
