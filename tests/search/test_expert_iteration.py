@@ -38,8 +38,17 @@ def _train(out: Path, *extra: str) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True)
 
 
+#: Wall-clock bound of one run: ~10 s on an idle core, minutes on a shared, loaded one.
+WALL = 1200
+
+
 def _finish(proc: subprocess.Popen) -> str:
-    stdout, stderr = proc.communicate(timeout=300)
+    try:
+        stdout, stderr = proc.communicate(timeout=WALL)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
     assert proc.returncode == 0, stderr
     return stdout
 
@@ -95,10 +104,12 @@ def test_two_rounds_submit_and_kill_during_round_2_then_resume(tmp_path: Path) -
     assert any(fold_of(i) == 0 for i in data["paths"])  # held-out paths found, not trained on
     # kill -9 while round 2 is being built, then resume
     proc = _train(killed)
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + WALL
     while not (killed / "round-2.tmp").exists():
         assert proc.poll() is None, proc.communicate()[1]
-        assert time.monotonic() < deadline
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError(f"round 2 did not start within {WALL} s")
         time.sleep(0.002)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate()
