@@ -1,7 +1,7 @@
 """The experiment of issue 13: plain GRPO against learning from improved outputs, measured.
 
     python -m mathgym.agents.llm.improve.experiment --out runs/improve-exp \\
-        --steps 24 --prompts 4 --group 4 --max-new-tokens 48 --few-shot 2 --evals 3
+        --steps 24 --prompts 4 --group 8 --max-new-tokens 16 --few-shot 2 --evals 3
     python -m mathgym.agents.llm.improve.experiment --out runs/improve-exp ... --resume
 
 Design note.
@@ -96,9 +96,9 @@ class ExperimentArgs:
     """optimiser steps per run (budget = steps x prompts x group training samples)"""
     prompts: int = 4
     """prompts per step"""
-    group: int = 4
+    group: int = 8
     """completions per prompt (G)"""
-    max_new_tokens: int = 48
+    max_new_tokens: int = 16
     """completion cap, in training and in the held-out evaluation"""
     few_shot: int = 2
     """solved examples in every prompt (the llm agent's few_shot), training and evaluation"""
