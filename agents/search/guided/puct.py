@@ -49,8 +49,8 @@ from typing import Any
 
 import numpy as np
 from mathgym.agents.search import engine
-from mathgym.agents.search.guided.features import FEATURES, MAX_CAP, encode_nodes
-from mathgym.agents.search.guided.search import GuidedResult, expand_batch
+from mathgym.agents.search.guided.features import FEATURES, encode_nodes
+from mathgym.agents.search.guided.search import GuidedResult, expand_batch, finish, new_store
 from numba import njit
 
 
@@ -163,20 +163,11 @@ def puct_search(relators: Any, cap: int, net: Any, max_nodes: int, *, batch: int
     (every reachable state under the cap was stored). A solved path the verifier rejects
     raises ``RuntimeError``.
     """
-    from mathgym.agents.search.api import NodeStore, prepare
-
-    if int(max_nodes) < 1 or int(batch) < 1:
-        raise ValueError(f"max_nodes and batch must be >= 1; got {max_nodes}, {batch}")
     if not (float(c_puct) > 0 and float(tau) > 0):
         raise ValueError(f"c_puct and tau must be > 0; got {c_puct}, {tau}")
-    rels = [list(map(int, r)) for r in relators]
-    flat, cap, k = prepare(rels, cap)
-    if cap > MAX_CAP:
-        raise ValueError(f"cap {cap} exceeds the network's MAX_CAP {MAX_CAP}")
-    bits, per_word, words = engine.packing_params(flat.size, k)
-    capacity = int(max_nodes) + 13
-    st = NodeStore(capacity, words, with_prio=False)
-    logp = np.zeros((capacity, 12), np.float64)
+    rels, flat, cap, k, bits, per_word, words, st, logp = new_store(
+        relators, cap, max_nodes, batch, with_prio=False)
+    capacity = st.parent.shape[0]
     vnet = np.zeros(capacity, np.float64)
     prior = np.zeros(capacity, np.float64)
     visits = np.zeros(capacity, np.float64)
@@ -231,29 +222,3 @@ def puct_search(relators: Any, cap: int, net: Any, max_nodes: int, *, batch: int
             break
     return finish(st, res, status, n, rels, cap, time.perf_counter() - t0, net_seconds,
                   forwards, "PUCT", {"max_depth": int(st.depth[:n].max())})
-
-
-def finish(st: Any, res: np.ndarray, status: int, n: int, rels: list, cap: int,
-           seconds: float, net_seconds: float, forwards: int, label: str,
-           info: dict[str, Any] | None = None) -> GuidedResult:
-    """The :class:`~.search.GuidedResult` of a search over node store ``st`` (``res`` as
-    :func:`.search.expand_batch` leaves it): the path to the trivial child, verified (a
-    rejected path raises ``RuntimeError``), or to the shortest state when unsolved."""
-    from mathgym.verifiers.ac import verify_ac_path
-
-    solved = status == engine.STATUS_SOLVED
-    node = int(res[1]) if solved else int(res[3])
-    path: list[int] = []
-    while node >= 0 and st.parent[node] >= 0:
-        path.append(int(st.move[node]))
-        node = int(st.parent[node])
-    path.reverse()
-    if solved:
-        path.append(int(res[2]))
-        check = verify_ac_path(rels, path, cap)
-        if not check.ok:
-            raise RuntimeError(f"{label} path failed verification: {check.reason}")
-    names = {engine.STATUS_SOLVED: "solved", engine.STATUS_EXHAUSTED: "budget",
-             engine.STATUS_EMPTY: "exhausted"}
-    return GuidedResult(solved, path, n, seconds, net_seconds, forwards, names[status],
-                        2 if solved else int(st.length[int(res[3])]), dict(info or {}))

@@ -131,19 +131,9 @@ def guided_search(relators, cap: int, net: Any, max_nodes: int, *, batch: int = 
     """Run the loop in the module docstring. ``net`` has ``evaluate(x) -> (logp, value)``
     (:class:`~.net.PolicyValueNet`; ``None`` = no network: zeros, i.e. batched greedy).
     A solved path the verifier rejects raises ``RuntimeError``."""
-    from mathgym.agents.search.api import NodeStore, prepare
-    from mathgym.verifiers.ac import verify_ac_path
-
-    if int(max_nodes) < 1 or int(batch) < 1:
-        raise ValueError(f"max_nodes and batch must be >= 1; got {max_nodes}, {batch}")
-    rels = [list(map(int, r)) for r in relators]
-    flat, cap, k = prepare(rels, cap)
-    if cap > MAX_CAP:
-        raise ValueError(f"cap {cap} exceeds the network's MAX_CAP {MAX_CAP}")
-    bits, per_word, words = engine.packing_params(flat.size, k)
-    capacity = int(max_nodes) + 13
-    st = NodeStore(capacity, words)
-    logp = np.zeros((capacity, 12), np.float64)
+    rels, flat, cap, k, bits, per_word, words, st, logp = new_store(relators, cap, max_nodes,
+                                                                     batch)
+    capacity = st.parent.shape[0]
     cum = np.zeros(capacity, np.float64)
     feats = np.zeros((12 * int(batch), FEATURES), np.float32)
     nodes = np.empty(int(batch), np.int64)
@@ -184,7 +174,39 @@ def guided_search(relators, cap: int, net: Any, max_nodes: int, *, batch: int = 
         hsize = push_children(first, n, logp, evaluate(first, n), w_len, w_depth, w_pi,
                               w_cum, w_value, cum, st.parent, st.move, st.depth, st.length, st.prio,
                               st.heap, hsize, st.keys)
-    seconds = time.perf_counter() - t0
+    return finish(st, res, status, n, rels, cap, time.perf_counter() - t0, net_seconds,
+                  forwards, "guided")
+
+
+def new_store(relators, cap: int, max_nodes: int, batch: int, *, with_prio: bool = True):
+    """The set-up every network-guided search shares (``guided_search``, ``puct``,
+    ``tiebreak``): checked budget and batch, the prepared root, packing parameters, a
+    :class:`~mathgym.agents.search.api.NodeStore` for ``max_nodes`` (+ one expansion's
+    overshoot) and a zeroed ``log π`` table. Returns ``(rels, flat, cap, k, bits, per_word,
+    words, store, logp)``."""
+    from mathgym.agents.search.api import NodeStore, prepare
+
+    if int(max_nodes) < 1 or int(batch) < 1:
+        raise ValueError(f"max_nodes and batch must be >= 1; got {max_nodes}, {batch}")
+    rels = [list(map(int, r)) for r in relators]
+    flat, cap, k = prepare(rels, cap)
+    if cap > MAX_CAP:
+        raise ValueError(f"cap {cap} exceeds the network's MAX_CAP {MAX_CAP}")
+    bits, per_word, words = engine.packing_params(flat.size, k)
+    capacity = int(max_nodes) + 13
+    st = NodeStore(capacity, words, with_prio=with_prio)
+    logp = np.zeros((capacity, 12), np.float64)
+    return rels, flat, cap, k, bits, per_word, words, st, logp
+
+
+def finish(st: Any, res: np.ndarray, status: int, n: int, rels: list, cap: int,
+           seconds: float, net_seconds: float, forwards: int, label: str,
+           info: dict[str, Any] | None = None) -> GuidedResult:
+    """The :class:`GuidedResult` of a search over node store ``st`` (``res`` as
+    :func:`expand_batch` leaves it): the path to the trivial child, verified (a rejected path
+    raises ``RuntimeError`` naming ``label``), or to the shortest state when unsolved."""
+    from mathgym.verifiers.ac import verify_ac_path
+
     solved = status == engine.STATUS_SOLVED
     node = int(res[1]) if solved else int(res[3])
     path: list[int] = []
@@ -196,8 +218,8 @@ def guided_search(relators, cap: int, net: Any, max_nodes: int, *, batch: int = 
         path.append(int(res[2]))
         check = verify_ac_path(rels, path, cap)
         if not check.ok:
-            raise RuntimeError(f"guided path failed verification: {check.reason}")
+            raise RuntimeError(f"{label} path failed verification: {check.reason}")
     names = {engine.STATUS_SOLVED: "solved", engine.STATUS_EXHAUSTED: "budget",
              engine.STATUS_EMPTY: "exhausted"}
     return GuidedResult(solved, path, n, seconds, net_seconds, forwards, names[status],
-                        2 if solved else int(st.length[int(res[3])]))
+                        2 if solved else int(st.length[int(res[3])]), dict(info or {}))

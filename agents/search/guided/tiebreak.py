@@ -27,8 +27,14 @@ from typing import Any
 
 import numpy as np
 from mathgym.agents.search import engine
-from mathgym.agents.search.guided.features import FEATURES, MAX_CAP, encode_nodes
-from mathgym.agents.search.guided.search import GuidedResult, expand_batch, pop_batch
+from mathgym.agents.search.guided.features import FEATURES, encode_nodes
+from mathgym.agents.search.guided.search import (
+    GuidedResult,
+    expand_batch,
+    finish,
+    new_store,
+    pop_batch,
+)
 from numba import njit
 
 #: Bits of each quantised tie-break key.
@@ -63,19 +69,8 @@ def tiebreak_search(relators: Any, cap: int, net: Any, max_nodes: int, *,
                     batch: int = 1) -> GuidedResult:
     """Greedy best-first within ``max_nodes`` stored states, ties broken by ``net``
     (``evaluate(x) -> (log π, distance-to-go)``; ``None``: plain greedy, node for node)."""
-    from mathgym.agents.search.api import NodeStore, prepare
-    from mathgym.agents.search.guided.puct import finish
-
-    if int(max_nodes) < 1 or int(batch) < 1:
-        raise ValueError(f"max_nodes and batch must be >= 1; got {max_nodes}, {batch}")
-    rels = [list(map(int, r)) for r in relators]
-    flat, cap, k = prepare(rels, cap)
-    if cap > MAX_CAP:
-        raise ValueError(f"cap {cap} exceeds the network's MAX_CAP {MAX_CAP}")
-    bits, per_word, words = engine.packing_params(flat.size, k)
-    capacity = int(max_nodes) + 13
-    st = NodeStore(capacity, words)
-    logp = np.zeros((capacity, 12), np.float64)
+    rels, flat, cap, k, bits, per_word, words, st, logp = new_store(relators, cap, max_nodes,
+                                                                     batch)
     feats = np.zeros((12 * int(batch), FEATURES), np.float32)
     nodes = np.empty(int(batch), np.int64)
     res = np.array([-1, -1, -1, 0], np.int64)
