@@ -49,7 +49,6 @@ from typing import Any
 
 import numpy as np
 from mathgym.agents.search import engine
-from mathgym.agents.search.guided.features import FEATURES, encode_nodes
 from mathgym.agents.search.guided.search import GuidedResult, expand_batch, finish, new_store
 from numba import njit
 
@@ -165,8 +164,9 @@ def puct_search(relators: Any, cap: int, net: Any, max_nodes: int, *, batch: int
     """
     if not (float(c_puct) > 0 and float(tau) > 0):
         raise ValueError(f"c_puct and tau must be > 0; got {c_puct}, {tau}")
-    rels, flat, cap, k, bits, per_word, words, st, logp = new_store(
-        relators, cap, max_nodes, batch, with_prio=False)
+    rels, cap, bits, per_word, st, calls = new_store(relators, cap, max_nodes, batch, net,
+                                                      with_prio=False)
+    logp = calls.logp
     capacity = st.parent.shape[0]
     vnet = np.zeros(capacity, np.float64)
     prior = np.zeros(capacity, np.float64)
@@ -177,28 +177,14 @@ def puct_search(relators: Any, cap: int, net: Any, max_nodes: int, *, batch: int
     dead = np.zeros(capacity, np.bool_)
     expanded = np.zeros(capacity, np.bool_)
     pending = np.zeros(capacity, np.bool_)
-    feats = np.zeros((12 * int(batch), FEATURES), np.float32)
     leaves = np.empty(int(batch), np.int64)
     res = np.array([-1, -1, -1, 0], np.int64)
-    net_seconds, forwards = 0.0, 0
 
     def evaluate(lo: int, hi: int) -> None:
-        nonlocal net_seconds, forwards
-        if hi <= lo:
-            return
-        t = time.perf_counter()
-        x = feats[:hi - lo]
-        encode_nodes(st.keys, np.arange(lo, hi, dtype=np.int64), k, bits, per_word, cap, x)
-        lp, dist = net.evaluate(x)
-        logp[lo:hi] = lp
-        set_values(lo, hi, np.ascontiguousarray(dist, np.float64), float(tau), vnet)
-        net_seconds += time.perf_counter() - t
-        forwards += 1
+        if hi > lo:
+            set_values(lo, hi, calls(lo, hi), float(tau), vnet)
 
     t0 = time.perf_counter()
-    engine.add_root(flat, 0, k, bits, per_word, cap, st.keys, st.parent, st.move, st.depth,
-                    st.length, st.table, np.zeros((0, 5), np.int8), np.zeros(0, np.int8),
-                    engine.work_buffers(flat.size, k, words))
     n = 1
     evaluate(0, 1)
     status = engine.STATUS_EMPTY
@@ -220,5 +206,5 @@ def puct_search(relators: Any, cap: int, net: Any, max_nodes: int, *, batch: int
         if res[0] == engine.STATUS_EXHAUSTED:
             status = engine.STATUS_EXHAUSTED
             break
-    return finish(st, res, status, n, rels, cap, time.perf_counter() - t0, net_seconds,
-                  forwards, "PUCT", {"max_depth": int(st.depth[:n].max())})
+    return finish(st, res, status, n, rels, cap, time.perf_counter() - t0, calls.seconds,
+                  calls.forwards, "PUCT", {"max_depth": int(st.depth[:n].max())})

@@ -131,33 +131,12 @@ def guided_search(relators, cap: int, net: Any, max_nodes: int, *, batch: int = 
     """Run the loop in the module docstring. ``net`` has ``evaluate(x) -> (logp, value)``
     (:class:`~.net.PolicyValueNet`; ``None`` = no network: zeros, i.e. batched greedy).
     A solved path the verifier rejects raises ``RuntimeError``."""
-    rels, flat, cap, k, bits, per_word, words, st, logp = new_store(relators, cap, max_nodes,
-                                                                     batch)
-    capacity = st.parent.shape[0]
-    cum = np.zeros(capacity, np.float64)
-    feats = np.zeros((12 * int(batch), FEATURES), np.float32)
+    rels, cap, bits, per_word, st, evaluate = new_store(relators, cap, max_nodes, batch, net)
+    logp = evaluate.logp
+    cum = np.zeros(st.parent.shape[0], np.float64)
     nodes = np.empty(int(batch), np.int64)
     res = np.array([-1, -1, -1, 0], np.int64)
-    net_seconds, forwards = 0.0, 0
-
-    def evaluate(first: int, last: int) -> np.ndarray:
-        nonlocal net_seconds, forwards
-        if net is None or last <= first:
-            return np.zeros(max(last - first, 0))
-        t = time.perf_counter()
-        idx = np.arange(first, last, dtype=np.int64)
-        x = feats[:last - first]
-        encode_nodes(st.keys, idx, k, bits, per_word, cap, x)
-        lp, value = net.evaluate(x)
-        logp[first:last] = lp
-        net_seconds += time.perf_counter() - t
-        forwards += 1
-        return value
-
     t0 = time.perf_counter()
-    engine.add_root(flat, 0, k, bits, per_word, cap, st.keys, st.parent, st.move, st.depth,
-                    st.length, st.table, np.zeros((0, 5), np.int8), np.zeros(0, np.int8),
-                    engine.work_buffers(flat.size, k, words))
     n = 1
     hsize = push_children(0, 1, logp, evaluate(0, 1), w_len, w_depth, w_pi, w_cum, w_value,
                           cum, st.parent, st.move, st.depth, st.length, st.prio, st.heap, 0,
@@ -174,16 +153,44 @@ def guided_search(relators, cap: int, net: Any, max_nodes: int, *, batch: int = 
         hsize = push_children(first, n, logp, evaluate(first, n), w_len, w_depth, w_pi,
                               w_cum, w_value, cum, st.parent, st.move, st.depth, st.length, st.prio,
                               st.heap, hsize, st.keys)
-    return finish(st, res, status, n, rels, cap, time.perf_counter() - t0, net_seconds,
-                  forwards, "guided")
+    return finish(st, res, status, n, rels, cap, time.perf_counter() - t0,
+                  evaluate.seconds, evaluate.forwards, "guided")
 
 
-def new_store(relators, cap: int, max_nodes: int, batch: int, *, with_prio: bool = True):
+class NetCalls:
+    """The batched network call of the guided searches: ``calls(lo, hi)`` one-hot encodes the
+    stored nodes ``lo..hi-1`` straight from their packed keys, runs **one** forward, stores
+    their ``log π`` rows in ``logp`` and returns their predicted distance-to-go (float64);
+    ``net=None`` gives zeros and no call. Counts the forwards and their seconds."""
+
+    def __init__(self, net: Any, st: Any, logp: np.ndarray, batch: int, k: int, bits: int,
+                 per_word: int, cap: int) -> None:
+        self.net, self.st, self.logp = net, st, logp
+        self.k, self.bits, self.per_word, self.cap = k, bits, per_word, cap
+        self.feats = np.zeros((12 * int(batch), FEATURES), np.float32)
+        self.seconds, self.forwards = 0.0, 0
+
+    def __call__(self, lo: int, hi: int) -> np.ndarray:
+        if self.net is None or hi <= lo:
+            return np.zeros(max(hi - lo, 0))
+        t = time.perf_counter()
+        x = self.feats[:hi - lo]
+        encode_nodes(self.st.keys, np.arange(lo, hi, dtype=np.int64), self.k, self.bits,
+                     self.per_word, self.cap, x)
+        lp, dist = self.net.evaluate(x)
+        self.logp[lo:hi] = lp
+        self.seconds += time.perf_counter() - t
+        self.forwards += 1
+        return np.ascontiguousarray(dist, np.float64)
+
+
+def new_store(relators, cap: int, max_nodes: int, batch: int, net: Any, *,
+              with_prio: bool = True) -> tuple[list, int, int, int, Any, NetCalls]:
     """The set-up every network-guided search shares (``guided_search``, ``puct``,
-    ``tiebreak``): checked budget and batch, the prepared root, packing parameters, a
+    ``tiebreak``): checked budget and batch, a
     :class:`~mathgym.agents.search.api.NodeStore` for ``max_nodes`` (+ one expansion's
-    overshoot) and a zeroed ``log π`` table. Returns ``(rels, flat, cap, k, bits, per_word,
-    words, store, logp)``."""
+    overshoot) holding the root as node 0, and the :class:`NetCalls` over it. Returns
+    ``(rels, cap, bits, per_word, store, calls)``; ``calls.logp`` is the ``log π`` table."""
     from mathgym.agents.search.api import NodeStore, prepare
 
     if int(max_nodes) < 1 or int(batch) < 1:
@@ -195,8 +202,11 @@ def new_store(relators, cap: int, max_nodes: int, batch: int, *, with_prio: bool
     bits, per_word, words = engine.packing_params(flat.size, k)
     capacity = int(max_nodes) + 13
     st = NodeStore(capacity, words, with_prio=with_prio)
+    engine.add_root(flat, 0, k, bits, per_word, cap, st.keys, st.parent, st.move, st.depth,
+                    st.length, st.table, np.zeros((0, 5), np.int8), np.zeros(0, np.int8),
+                    engine.work_buffers(flat.size, k, words))
     logp = np.zeros((capacity, 12), np.float64)
-    return rels, flat, cap, k, bits, per_word, words, st, logp
+    return rels, cap, bits, per_word, st, NetCalls(net, st, logp, batch, k, bits, per_word, cap)
 
 
 def finish(st: Any, res: np.ndarray, status: int, n: int, rels: list, cap: int,

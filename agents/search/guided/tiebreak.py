@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 from mathgym.agents.search import engine
-from mathgym.agents.search.guided.features import FEATURES, encode_nodes
 from mathgym.agents.search.guided.search import (
     GuidedResult,
     expand_batch,
@@ -69,30 +68,11 @@ def tiebreak_search(relators: Any, cap: int, net: Any, max_nodes: int, *,
                     batch: int = 1) -> GuidedResult:
     """Greedy best-first within ``max_nodes`` stored states, ties broken by ``net``
     (``evaluate(x) -> (log π, distance-to-go)``; ``None``: plain greedy, node for node)."""
-    rels, flat, cap, k, bits, per_word, words, st, logp = new_store(relators, cap, max_nodes,
-                                                                     batch)
-    feats = np.zeros((12 * int(batch), FEATURES), np.float32)
+    rels, cap, bits, per_word, st, evaluate = new_store(relators, cap, max_nodes, batch, net)
+    logp = evaluate.logp
     nodes = np.empty(int(batch), np.int64)
     res = np.array([-1, -1, -1, 0], np.int64)
-    net_seconds, forwards = 0.0, 0
-
-    def evaluate(lo: int, hi: int) -> np.ndarray:
-        nonlocal net_seconds, forwards
-        if net is None or hi <= lo:
-            return np.zeros(max(hi - lo, 0))
-        t = time.perf_counter()
-        x = feats[:hi - lo]
-        encode_nodes(st.keys, np.arange(lo, hi, dtype=np.int64), k, bits, per_word, cap, x)
-        lp, dist = net.evaluate(x)
-        logp[lo:hi] = lp
-        net_seconds += time.perf_counter() - t
-        forwards += 1
-        return np.ascontiguousarray(dist, np.float64)
-
     t0 = time.perf_counter()
-    engine.add_root(flat, 0, k, bits, per_word, cap, st.keys, st.parent, st.move, st.depth,
-                    st.length, st.table, np.zeros((0, 5), np.int8), np.zeros(0, np.int8),
-                    engine.work_buffers(flat.size, k, words))
     n = 1
     hsize = push_tiebroken(0, 1, logp, evaluate(0, 1), st.parent, st.move, st.depth,
                            st.length, st.prio, st.heap, 0, st.keys)
@@ -107,5 +87,5 @@ def tiebreak_search(relators: Any, cap: int, net: Any, max_nodes: int, *,
             break
         hsize = push_tiebroken(first, n, logp, evaluate(first, n), st.parent, st.move,
                                st.depth, st.length, st.prio, st.heap, hsize, st.keys)
-    return finish(st, res, status, n, rels, cap, time.perf_counter() - t0, net_seconds,
-                  forwards, "tie-break")
+    return finish(st, res, status, n, rels, cap, time.perf_counter() - t0,
+                  evaluate.seconds, evaluate.forwards, "tie-break")
