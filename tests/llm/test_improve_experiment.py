@@ -142,3 +142,26 @@ def test_samples_to_reach_interpolates():
     assert ex.samples_to_reach([(0, 0.1), (100, 0.3)], 0.2) == pytest.approx(50.0)
     assert ex.samples_to_reach([(0, 0.25), (100, 0.3)], 0.2) == 0.0
     assert ex.samples_to_reach([(0, 0.0), (100, 0.1)], 0.2) is None
+
+
+def test_parallel_jobs_give_the_same_runs(finished, tiny_dir, tmp_path):
+    """``--jobs 2`` trains the pairs in two spawned processes; each pair's metrics (up to
+    timing) and held-out records equal the sequential experiment's."""
+    out = tmp_path / "par"
+    argv = _argv(tiny_dir, out, "--seeds", "0", "--evals", "1", "--jobs", "2",
+                 "--methods", "plain,critique")
+    assert ex.main(argv) == 0
+    assert "jobs" not in json.loads((out / "experiment.json").read_text())
+    for method in ("plain", "critique"):
+        ours = ex.run_folder(out, method, 0) / "stage-8"
+        theirs = ex.run_folder(finished, method, 0) / "stage-8"
+        strip = [{k: v for k, v in row.items() if k not in TIME_KEYS}
+                 for row in read_metrics(ours / "metrics.csv")]
+        assert strip == [{k: v for k, v in row.items() if k not in TIME_KEYS}
+                         for row in read_metrics(theirs / "metrics.csv")]
+        assert ex.heldout_counts(ours / "heldout") == ex.heldout_counts(theirs / "heldout")
+
+
+def test_jobs_must_be_positive(tiny_dir, tmp_path, capsys):
+    assert ex.main(_argv(tiny_dir, tmp_path / "x", "--jobs", "0")) == 2
+    assert "--jobs 0" in capsys.readouterr().err

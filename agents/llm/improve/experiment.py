@@ -122,6 +122,10 @@ class ExperimentArgs:
     """extra KEY=VALUE settings of the llm eval agent"""
     resume: bool = False
     """continue the experiment in OUT"""
+    jobs: int = 1
+    """method x seed runs trained and evaluated at once, each in its own process with
+    cores // jobs torch threads (not part of the experiment's identity: any value gives the
+    same runs when torch_threads is fixed; use --train-config torch_threads=1 with jobs 2)"""
 
     def validate(self) -> ExperimentArgs:
         """Raise ``ValueError`` naming the first bad setting."""
@@ -150,6 +154,8 @@ class ExperimentArgs:
                              "evaluation per step")
         if not 0 <= self.lambda_start <= 1:
             raise ValueError(f"--lambda-start {self.lambda_start}: give a number in [0, 1]")
+        if self.jobs < 1:
+            raise ValueError(f"--jobs {self.jobs}: give 1 or more")
         if self.eval_temperature < 0:
             raise ValueError("--eval-temperature must be >= 0")
         for pair in self.train_config + self.eval_config:
@@ -176,8 +182,8 @@ class ExperimentArgs:
     def identity(self) -> dict[str, Any]:
         """What experiment.json records (everything but ``out`` and ``resume``)."""
         doc = dataclasses.asdict(self)
-        doc.pop("out")
-        doc.pop("resume")
+        for name in ("out", "resume", "jobs"):
+            doc.pop(name)
         return {"version": EXPERIMENT_VERSION, **doc}
 
 
@@ -564,6 +570,47 @@ def _check_out(args: ExperimentArgs) -> None:
     atomic_write_text(path, dumps(want))
 
 
+def run_pair(args: ExperimentArgs, method: str, seed: int, ids: list[str],
+             log: Any = None) -> None:
+    """Train one method x seed stage by stage and evaluate every stage on the held-out ids."""
+    for stage in train_run(args, method, seed, log):
+        evaluate(args, stage / "adapter", stage / "heldout", ids, log)
+
+
+def _pair_worker(args: ExperimentArgs, method: str, seed: int, ids: list[str],
+                 threads: int, verbose: bool) -> None:
+    """One method x seed in a worker process (spawned: its own torch, its own thread count).
+    Every folder it writes belongs to this pair alone, so workers never share a writer."""
+    import torch
+
+    torch.set_num_threads(threads)
+    log = None
+    if verbose:
+        def log(text: str) -> None:
+            print(f"[experiment {method}/seed{seed}] {text}", file=sys.stderr, flush=True)
+    run_pair(args, method, seed, ids, log)
+
+
+def _run_parallel(args: ExperimentArgs, pairs: list[tuple[str, int]], ids: list[str],
+                  verbose: bool) -> None:
+    """Run the pairs ``args.jobs`` at a time; the first failure is raised once the others have
+    stopped (each pair's folders stay resumable)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    threads = max(1, (os.cpu_count() or 1) // args.jobs)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=context) as pool:
+        futures = [pool.submit(_pair_worker, args, method, seed, ids, threads, verbose)
+                   for method, seed in pairs]
+        errors = [f.exception() for f in futures]
+    failed = [(pair, err) for pair, err in zip(pairs, errors, strict=True) if err is not None]
+    if failed:
+        (method, seed), err = failed[0]
+        raise RuntimeError(f"{len(failed)} of {len(pairs)} runs failed; the first, {method} "
+                           f"seed {seed}: {err} (rerun with --resume to continue)") from err
+
+
 def run(args: ExperimentArgs, log: Any = None) -> dict[str, Any]:
     """The whole experiment: train, evaluate, summarise, plot. Returns the summary."""
     from mathgym.harness.results import atomic_write_text, dumps
@@ -573,10 +620,13 @@ def run(args: ExperimentArgs, log: Any = None) -> dict[str, Any]:
     out = Path(args.out)
     ids = heldout_ids(args)
     evaluate(args, None, out / "base" / "heldout", ids, log)
-    for method in args.methods:
-        for seed in args.seeds:
-            for stage in train_run(args, method, seed, log):
-                evaluate(args, stage / "adapter", stage / "heldout", ids, log)
+    # seed-major: an interrupted experiment has compared every method on its first seeds
+    pairs = [(method, seed) for seed in args.seeds for method in args.methods]
+    if args.jobs == 1:
+        for method, seed in pairs:
+            run_pair(args, method, seed, ids, log)
+    else:
+        _run_parallel(args, pairs, ids, log is not None)
     summary = collect(args)
     atomic_write_text(out / "summary.json", dumps(summary))
     atomic_write_text(out / "summary.md", markdown(summary))
@@ -594,6 +644,8 @@ def parse_args(argv: list[str] | None = None) -> ExperimentArgs:
                     "(docs/improve.md, 'Running the experiment').")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--resume", action="store_true", help="continue the experiment in OUT")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="method x seed runs at once, one process each (default 1)")
     parser.add_argument("--methods", default=",".join(defaults.methods),
                         help=f"comma-separated, of {','.join(METHODS)}")
     parser.add_argument("--seeds", default=",".join(map(str, defaults.seeds)),
@@ -601,7 +653,7 @@ def parse_args(argv: list[str] | None = None) -> ExperimentArgs:
     parser.add_argument("--modules", default=",".join(defaults.modules),
                         help="comma-separated MathQA modules")
     for f in dataclasses.fields(ExperimentArgs):
-        if f.name in ("out", "resume", "methods", "seeds", "modules", "train_config",
+        if f.name in ("out", "resume", "jobs", "methods", "seeds", "modules", "train_config",
                       "eval_config"):
             continue
         flag = "--" + f.name.replace("_", "-")
