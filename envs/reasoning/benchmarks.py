@@ -9,6 +9,11 @@
   action must be allowed by the type mask), evaluating it and scoring its value.
 - ``reasoning/mathqa-quick`` and ``reasoning/progsynth-quick`` (tag ``quick``): small subsets
   the demo runs.
+- ``reasoning/mathqa-improve-l1``: the held-out set of the learning-from-improved-outputs
+  experiment (docs/improve.md): the first 16 problems of the 4 modules it trains on
+  (:data:`IMPROVE_MODULES`), the very instances of ``mathqa-l1`` (same ids, same data), as a
+  benchmark of its own so the experiment's adapters can be ranked on a board without
+  evaluating all 1,700 problems of ``mathqa-l1``.
 - Sealed splits (``SEALED_BENCHMARKS``): ``reasoning/mathqa-l1-sealed`` ... ``-l5-sealed`` and
   ``reasoning/progsynth-l1-sealed`` (``-l3``, ``-l5``): the same modules, counts and
   difficulties drawn from a secret seed (:mod:`mathgym.harness.sealed`), so nobody can
@@ -149,6 +154,37 @@ def program_min_cost(instance: Instance, certificate: Any) -> float:
     return float(len(certificate)) if isinstance(certificate, list) else 0.0
 
 
+#: Modules of the improvement experiment's held-out benchmark (short integer answers the
+#: untrained SmolLM2 sometimes gets right with two solved examples: a signal to learn from).
+IMPROVE_MODULES: tuple[str, ...] = ("arithmetic__add_or_sub", "numbers__gcd",
+                                    "numbers__round_number", "comparison__kth_biggest")
+IMPROVE_PER_MODULE = 16
+
+
+def mathqa_improve_benchmark() -> Benchmark:
+    """``reasoning/mathqa-improve-l1``: the first 16 ``mathqa-l1`` problems of each of
+    :data:`IMPROVE_MODULES` (identical instances), the improvement experiment's held-out set."""
+    return Benchmark(
+        id="reasoning/mathqa-improve-l1",
+        version=MATHQA_VERSION,
+        description=(
+            f"The improvement experiment's held-out set: the first {IMPROVE_PER_MODULE} "
+            f"reasoning/mathqa-l1 problems of {', '.join(IMPROVE_MODULES)} (the same "
+            "instances). Certificate: the answer text, which must score 1 with "
+            "mathgym.verifiers.math. Budget: samples (answers submitted)."
+        ),
+        instances=_instances(IMPROVE_MODULES, 1, IMPROVE_PER_MODULE),
+        budget_unit="samples",
+        default_budget=1,
+        env_id="mathgym/MathQA-v0",
+        env_kwargs=_env_kwargs,
+        verify=verify_answer,
+        strata=("category", "module"),
+        public_keys=MATHQA_PUBLIC_KEYS,
+        min_cost=answer_min_cost,
+    )
+
+
 def mathqa_benchmark(difficulty: int, *, quick: bool = False,
                      sealed_seed: int | None = None) -> Benchmark:
     """MathQA at ``difficulty``; ``sealed_seed`` draws the sealed split from that seed."""
@@ -233,6 +269,7 @@ def _sealed_progsynth(d: int) -> Callable[[int], Benchmark]:
 BENCHMARKS: dict[str, Callable[[], Benchmark]] = {
     **{f"reasoning/mathqa-l{d}": _level(d) for d in range(1, 6)},
     "reasoning/mathqa-quick": lambda: mathqa_benchmark(1, quick=True),
+    "reasoning/mathqa-improve-l1": mathqa_improve_benchmark,
     "reasoning/progsynth-l1": lambda: progsynth_benchmark(1),
     "reasoning/progsynth-l3": lambda: progsynth_benchmark(3),
     "reasoning/progsynth-l5": lambda: progsynth_benchmark(5),

@@ -30,6 +30,22 @@ def test_mathqa_levels_are_fixed_and_distinct():
     assert b3.instances[0].data["difficulty"] == 3
 
 
+def test_mathqa_improve_is_the_experiments_subset_of_mathqa_l1():
+    """reasoning/mathqa-improve-l1 holds exactly the first 16 mathqa-l1 instances of each of
+    the 4 experiment modules (same ids, same data), so the experiment's held-out evaluation on
+    mathqa-l1 --instances and a run of this benchmark see the same problems."""
+    from mathgym.envs.reasoning.benchmarks import IMPROVE_MODULES
+
+    improve, l1 = get_benchmark("reasoning/mathqa-improve-l1"), get_benchmark("reasoning/mathqa-l1")
+    assert len(improve) == 64 and len(IMPROVE_MODULES) == 4
+    for inst in improve.instances:
+        assert inst.data == l1.instance(inst.id).data
+    for module in IMPROVE_MODULES:
+        ids = [i.id for i in l1.instances if i.data["module"] == module][:16]
+        assert [i.id for i in improve.instances if i.data["module"] == module] == ids
+    assert improve.content_hash != l1.content_hash
+
+
 def test_mathqa_verify_accepts_the_reference_and_rejects_others():
     bench = get_benchmark("reasoning/mathqa-quick")
     inst = bench.instance("numbers__gcd/001")
