@@ -106,3 +106,41 @@ def test_task_for_a_mathqa_problem_uses_the_sources_chat():
     assert task_for(Item([1], 0, p), WithChat()).question == "own chat: " + p.question
     with pytest.raises(ValueError, match="payload is an improve.Task"):
         task_for(Item([1], 0, None))
+
+
+# -- critic=lean_repl: the Lean REPL critic built by name, on the recorded transcripts -------
+def test_make_improver_lean_repl_critic_on_the_recorded_transcripts():
+    from mathgym.agents.llm.improve.critique import LeanREPLCritic
+    from mathgym.envs.lean.config import lean_available
+    from mathgym.envs.lean.errors import LeanNotAvailableError
+    from mathgym.envs.lean.transcripts import default_transcripts_dir
+    from test_improve_critique import _lean_task
+
+    folder = default_transcripts_dir()
+    if not folder.is_dir():
+        pytest.skip(f"recorded Lean REPL transcripts not found at {folder} "
+                    "(../shared is absent; set MATHGYM_LEAN_TRANSCRIPTS)")
+    if lean_available():
+        pytest.skip("a local Lean REPL is configured: this test pins the recorded answers")
+    imp = make_improver("critique", {"critic": "lean_repl", "rounds": 2, "max_tactics": 8})
+    assert isinstance(imp, CritiqueImprover) and isinstance(imp.critic, LeanREPLCritic)
+    assert imp.config.rounds == 2 and imp.critic.max_tactics == 8
+    task = _lean_task("proof_branching")
+    proof = "apply And.intro\nexact h1.left\napply h2\nexact h1.right"
+    assert imp.critic.critique(task, proof, 0.0) == \
+        "Lean reports the proof complete after 4 tactic(s)."
+    # an explicit transcript folder (lean_transcripts) reads the task's bare name from it
+    named = make_improver("critique", {"critic": "lean_repl", "lean_backend": "replay",
+                                       "lean_transcripts": str(folder)})
+    assert named.critic.critique(task, "apply And.intro\nexact h1.left", 0.0).startswith(
+        "Lean accepted the tactics (Incomplete: open goals remain)")
+    # no REPL: lean_backend=repl says how to install one; a missing folder says what is wrong
+    with pytest.raises(LeanNotAvailableError, match="No Lean 4 REPL is configured"):
+        make_improver("critique", {"critic": "lean_repl", "lean_backend": "repl"})
+    with pytest.raises(LeanNotAvailableError, match="no Lean REPL transcripts at /nonexistent"):
+        make_improver("critique", {"critic": "lean_repl", "lean_transcripts": "/nonexistent"})
+    with pytest.raises(ValueError, match="lean_backend must be one of"):
+        make_improver("critique", {"critic": "lean_repl", "lean_backend": "cloud"})
+    # Lean options belong to the lean_repl critic only
+    with pytest.raises(ValueError, match=r"unknown critique option\(s\) \['lean_backend'\]"):
+        make_improver("critique", {"critic": "rule", "lean_backend": "repl"})

@@ -19,9 +19,7 @@ agent's prompt asks for, ``[3, 0, 11]``, then EOS. A search result was not sampl
 default (``loss="policy"`` with correction "none" trains it as if sampled).
 
 Per group the shortest improved path replaces the lowest-reward response (ties: the first).
-Metamath (best-first completion of a partial proof) is not implemented: the env's text actions
-apply to the first open goal, while ``agents/metamath.py``'s best-first reorders goals before
-each move, so its label path is not an action sequence the model could emit.
+Metamath (best-first completion of a partial proof, in first-goal order): ``metamath_search.py``.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ The trainer calls three things, and only when an improver is configured:
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,9 +31,13 @@ from mathgym.agents.llm.improve.base import (
     apply_improvements,
     improvement_weights,
 )
+from mathgym.agents.llm.improve.critique import LeanREPLCritic
 from mathgym.agents.llm.improve.shaping import mixed_policy_loss
 
-IMPROVERS = ("guided", "critique", "ac_search")
+IMPROVERS = ("guided", "critique", "ac_search", "mm_search")
+#: ``critic=lean_repl`` options (besides ``CritiqueConfig``'s), see :func:`lean_repl_critic`.
+LEAN_CRITIC_OPTIONS = ("lean_backend", "lean_transcripts", "max_tactics")
+LEAN_BACKENDS = ("auto", "repl", "replay")
 
 
 def _fields(cls, options: dict[str, Any], where: str) -> dict[str, Any]:
@@ -46,7 +51,8 @@ def _fields(cls, options: dict[str, Any], where: str) -> dict[str, Any]:
 def make_improver(name: str, options: dict[str, Any] | None = None) -> Improver:
     """An improver by name: ``guided`` (options of ``GuidedConfig``, with ``schedule`` a dict of
     ``LambdaSchedule`` fields), ``critique`` (``CritiqueConfig`` fields plus ``critic``: rule |
-    rule_reference | ac_env), ``ac_search`` (``SearchConfig`` fields)."""
+    rule_reference | ac_env | lean_repl, the last with :data:`LEAN_CRITIC_OPTIONS`),
+    ``ac_search`` (``SearchConfig`` fields), ``mm_search`` (``MetamathSearchConfig`` fields)."""
     options = dict(options or {})
     if name == "guided":
         from mathgym.agents.llm.improve.guided import GuidedConfig, GuidedImprover
@@ -64,20 +70,92 @@ def make_improver(name: str, options: dict[str, Any] | None = None) -> Improver:
             RuleCritic,
         )
 
+        critic = options.pop("critic", "rule_reference")
+        lean = {k: options.pop(k) for k in LEAN_CRITIC_OPTIONS
+                if critic == "lean_repl" and k in options}
         critics = {"rule": lambda: RuleCritic(with_reference=False),
                    "rule_reference": lambda: RuleCritic(with_reference=True),
-                   "ac_env": ACFeedbackCritic}
-        critic = options.pop("critic", "rule_reference")
+                   "ac_env": ACFeedbackCritic,
+                   "lean_repl": lambda: lean_repl_critic(
+                       backend=lean.get("lean_backend", "auto"),
+                       transcripts=lean.get("lean_transcripts"),
+                       max_tactics=lean.get("max_tactics", 16))}
         if critic not in critics:
             raise ValueError(f"unknown critic {critic!r}; known: {sorted(critics)} (a critic "
                              "model is built in Python: CritiqueImprover(ModelCritic(...)))")
-        return CritiqueImprover(critics[critic](),
-                                CritiqueConfig(**_fields(CritiqueConfig, options, "critique")))
+        config = CritiqueConfig(**_fields(CritiqueConfig, options, "critique"))
+        return CritiqueImprover(critics[critic](), config)
     if name == "ac_search":
         from mathgym.agents.llm.improve.search import ACSearchImprover, SearchConfig
 
         return ACSearchImprover(SearchConfig(**_fields(SearchConfig, options, "ac_search")))
+    if name == "mm_search":
+        from mathgym.agents.llm.improve.metamath_search import (
+            MetamathSearchConfig,
+            MetamathSearchImprover,
+        )
+
+        return MetamathSearchImprover(MetamathSearchConfig(
+            **_fields(MetamathSearchConfig, options, "mm_search")))
     raise ValueError(f"unknown improver {name!r}; known: {IMPROVERS}")
+
+
+def lean_repl_critic(backend: str = "auto", transcripts: str | None = None,
+                     max_tactics: int = 16) -> LeanREPLCritic:
+    """``critique``'s ``critic=lean_repl``: a ``LeanREPLCritic``, checked at build time that it
+    has something to run tactics on, so a run fails at once and says how to fix it.
+
+    ``lean_backend``: ``auto`` (the local Lean REPL when one is configured, as Lean-v0 is
+    configured: ``$MATHGYM_LEAN_PROJECT`` or ``$MATHGYM_LEAN_REPL_CMD``; else the task's
+    recorded transcript), ``repl`` (a local REPL is required) or ``replay`` (the recorded
+    transcripts are required, and no local REPL may be configured, since the critic uses one
+    when it is). ``lean_transcripts``: the folder of recorded ``NAME.in`` /
+    ``NAME.expected.out`` pairs a task's bare ``transcript`` name is looked up in (None:
+    ``$MATHGYM_LEAN_TRANSCRIPTS``, else ``../shared/lean-repl-transcripts``).
+    ``max_tactics``: tactics run per critique.
+    """
+    from mathgym.envs.lean.config import INSTALL_HELP, lean_available
+    from mathgym.envs.lean.errors import LeanNotAvailableError
+    from mathgym.envs.lean.transcripts import transcripts_dir
+
+    if backend not in LEAN_BACKENDS:
+        raise ValueError(f"lean_backend must be one of {LEAN_BACKENDS}, got {backend!r}")
+    if not isinstance(max_tactics, int) or isinstance(max_tactics, bool) or max_tactics < 1:
+        raise ValueError(f"max_tactics must be an int >= 1, got {max_tactics!r}")
+    repl = lean_available()
+    if backend == "repl" and not repl:
+        raise LeanNotAvailableError("critic=lean_repl with lean_backend=repl needs a local Lean "
+                                    f"REPL (or use lean_backend=replay).\n\n{INSTALL_HELP}")
+    if backend == "replay" and repl:
+        raise ValueError("lean_backend=replay, but a local Lean REPL is configured "
+                         "($MATHGYM_LEAN_PROJECT / $MATHGYM_LEAN_REPL_CMD) and LeanREPLCritic "
+                         "runs on it when it is: unset them, or use lean_backend=auto or repl")
+    folder = None
+    if not repl:
+        try:
+            folder = transcripts_dir(transcripts)
+        except FileNotFoundError as err:
+            raise LeanNotAvailableError(
+                f"critic=lean_repl has no Lean to run tactics on: no local Lean REPL is "
+                f"configured and {err}; or configure a REPL:\n\n{INSTALL_HELP}") from None
+    if transcripts is None or folder is None:
+        return LeanREPLCritic(max_tactics=max_tactics)
+    return _FolderLeanCritic(max_tactics=max_tactics, folder=str(folder))
+
+
+@dataclasses.dataclass
+class _FolderLeanCritic(LeanREPLCritic):
+    """A ``LeanREPLCritic`` whose tasks' bare transcript names are read from ``folder``
+    (``lean_transcripts``) instead of the default transcript folder."""
+
+    folder: str = ""
+
+    def critique(self, task: Task, text: str, reward: float) -> str:
+        name = task.data.get("transcript")
+        if isinstance(name, str) and name and os.sep not in name:
+            task = dataclasses.replace(
+                task, data={**task.data, "transcript": os.path.join(self.folder, name)})
+        return super().critique(task, text, reward)
 
 
 def task_for(item: Any, source: Any = None) -> Task:
