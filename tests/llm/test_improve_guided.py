@@ -204,3 +204,26 @@ def test_all_failed_mode_leaves_groups_with_a_solved_response():
     improver = GuidedImprover(GuidedConfig(when="all_failed", per_group=1))
     out = improver.improve(prompts, [[5], [6], [7], [8]], [0.0, 1.0, 0.0, 0.0], ctx)
     assert [(s.group, s.replaces) for s in out] == [(1, 0)]
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.0])
+def test_repeats_share_the_prefill_and_equal_repeated_prompts(tiny, temperature):
+    """``repeats=k`` prefills each context once and copies its cache: the same tokens as
+    passing each prompt k times (the improver's group layout), numbers up to float rounding."""
+    model, _ = tiny
+    k = 3
+    seeds = [21, 22, 23, 24, 25, 26] if temperature > 0 else None
+    kw = dict(lam=0.5, max_new_tokens=12, eos_token_id=0, pad_token_id=0,
+              temperature=temperature, seeds=seeds)
+    shared = guided_sample(model, PROMPTS, HINTED, repeats=k, **kw)
+    repeated = guided_sample(model, [p for p in PROMPTS for _ in range(k)],
+                             [h for h in HINTED for _ in range(k)], **kw)
+    assert torch.equal(shared.completion_ids, repeated.completion_ids)
+    assert torch.equal(shared.lengths, repeated.lengths)
+    for a, b in ((shared.logprobs, repeated.logprobs),
+                 (shared.plain_logprobs, repeated.plain_logprobs),
+                 (shared.hint_logprobs, repeated.hint_logprobs)):
+        assert torch.allclose(a, b, atol=1e-5)
+    with pytest.raises(ValueError, match="one seed per row"):
+        guided_sample(model, PROMPTS, HINTED, repeats=k, lam=0.5, max_new_tokens=2,
+                      eos_token_id=0, pad_token_id=0, temperature=1.0, seeds=[1, 2])

@@ -88,10 +88,15 @@ def _forward(model, ids, attention, positions, cache):
 def guided_sample(model, prompts: Sequence[Sequence[int]], hinted_prompts: Sequence[Sequence[int]],
                   *, lam: float, max_new_tokens: int, eos_token_id: int | Sequence[int],
                   pad_token_id: int, temperature: float = 1.0, top_p: float = 1.0,
-                  seeds: Sequence[int] | None = None, guide_model=None) -> GuidedSamples:
-    """One completion per prompt drawn from the product of ``model`` on ``prompts[i]`` (weight
-    λ) and on ``hinted_prompts[i]`` (weight 1-λ); ``guide_model`` (default: ``model``) scores
-    the second context. Decoding, seeds, EOS and padding exactly as ``sampling.sample``.
+                  seeds: Sequence[int] | None = None, guide_model=None,
+                  repeats: int = 1) -> GuidedSamples:
+    """``repeats`` completions per prompt drawn from the product of ``model`` on ``prompts[i]``
+    (weight λ) and on ``hinted_prompts[i]`` (weight 1-λ); ``guide_model`` (default: ``model``)
+    scores the second context. Decoding, seeds, EOS and padding exactly as ``sampling.sample``;
+    rows are prompt-major (row ``i * repeats + j``). ``repeats > 1`` runs each context's
+    prefill once and copies its KV cache to its rows, as ``sampling.sample`` does for a GRPO
+    group: the same samples as passing each prompt ``repeats`` times, without G-fold prefills
+    of the (long, few-shot) prompts.
     """
     from transformers import DynamicCache
 
@@ -101,11 +106,14 @@ def guided_sample(model, prompts: Sequence[Sequence[int]], hinted_prompts: Seque
                          "pass one hinted prompt per prompt")
     if not 0.0 <= lam <= 1.0:
         raise ValueError(f"lambda must be in [0, 1], got {lam!r}")
+    if not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be an int >= 1, got {repeats!r}")
     greedy = temperature == 0.0
-    if not greedy and (seeds is None or len(seeds) != len(prompts)):
-        raise ValueError("sampling (temperature > 0) needs one seed per prompt: pass seeds=[...]")
+    B = len(prompts) * repeats
+    if not greedy and (seeds is None or len(seeds) != B):
+        raise ValueError("sampling (temperature > 0) needs one seed per row (len(prompts) x "
+                         "repeats): pass seeds=[...]")
     device = next(model.parameters()).device
-    B = len(prompts)
     same = guide_model is None or guide_model is model
     if same:  # one pass: 2B rows, one cache, own positions per row
         ids, attention = left_pad(list(prompts) + list(hinted_prompts), pad_token_id, device)
@@ -132,9 +140,15 @@ def guided_sample(model, prompts: Sequence[Sequence[int]], hinted_prompts: Seque
     for (m, ids, att), cache in zip(streams, caches, strict=True):
         positions = position_ids_from_mask(att)
         out = _forward(m, ids, att, positions, cache)
+        last = out.logits[:, -1, :].float()
+        if repeats > 1:  # [p_0..p_n-1 (, h_0..h_n-1)] -> each row repeated: prompt-major
+            cache.batch_repeat_interleave(repeats)
+            att, positions = att.repeat_interleave(repeats, 0), positions.repeat_interleave(
+                repeats, 0)
+            last = last.repeat_interleave(repeats, 0)
         attentions.append(att)
         next_pos.append(positions[:, -1:] + 1)
-        logits.append(out.logits[:, -1, :].float())
+        logits.append(last)
     t_eff = 1.0 if greedy else temperature
     for t in range(max_new_tokens):
         both = logits[0] if same else torch.cat(logits, dim=0)  # (2B, V)
@@ -241,11 +255,12 @@ class GuidedImprover(Improver):
                 task = context.tasks[g]
                 hint = hint_text(task, first_k=c.first_k)
                 hinted[g] = context.render(hinted_messages(task.messages, hint))
-        plain = [list(prompts[g]) for g, _ in rows]
-        guide = [hinted[g] for g, _ in rows]
-        self.last_prompts, self.last_hinted = plain, guide
+        groups = list(dict.fromkeys(g for g, _ in rows))  # each k rows, in order
+        self.last_prompts = [list(prompts[g]) for g, _ in rows]
+        self.last_hinted = [hinted[g] for g, _ in rows]
         seeds = [context.draw_seed(self.name, g, j) for g, j in rows]
-        out = guided_sample(context.model, plain, guide, lam=lam,
+        out = guided_sample(context.model, [list(prompts[g]) for g in groups],
+                            [hinted[g] for g in groups], repeats=k, lam=lam,
                             max_new_tokens=context.max_new_tokens,
                             eos_token_id=context.eos_token_id,
                             pad_token_id=context.pad_token_id,
