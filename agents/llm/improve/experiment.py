@@ -44,6 +44,19 @@ Design note.
   evaluations, resumes an interrupted training stage with ``mathgym train --resume`` and an
   interrupted evaluation with ``mathgym eval --resume``, and refuses other settings (methods
   and seeds may be added). Without ``--resume`` an existing OUT is refused.
+- **AC** (``--family ac``; the default family is ``reasoning``, everything above): methods
+  ``plain`` and ``ac_search`` (:data:`AC_DEFAULT_METHODS`; the LM proposes a path, greedy search
+  completes or shortens it, ``improve/search.py``) and the guided methods (the hint is the
+  split's verified greedy path), trained on ``ac/train-quick`` (``envs/ac/training.py``:
+  generated Miller–Schupp presentations, disjoint from every AC benchmark) and evaluated on all
+  10 instances of ``ac/quick`` through ``mathgym eval --agent llm``, one greedy completion per
+  instance (pass@1). The AC eval budget is :data:`AC_HELDOUT_BUDGET` search nodes, not 1: an
+  AC attempt spends one node per move it plays, so budget 1 would stop every path after its
+  first move. ``--level``, ``--modules``, ``--few-shot`` and ``--heldout-per-module`` are
+  MathQA's: an AC experiment does not use them and leaves them out of its identity. A path of
+  m moves takes about 3m tokens (``[3, 0, 11]``): give ``--max-new-tokens`` 48 or more.
+  ``family`` enters experiment.json only when it is not ``reasoning``, so a reasoning
+  experiment's identity (and its ``--resume``) is unchanged.
 - **Scale by flags alone**: ``--device cuda``, ``--steps``, ``--prompts``, ``--group``,
   ``--max-new-tokens``, ``--modules``, ``--seeds``, ``--train-config dtype=bfloat16``; nothing
   here is CPU-specific.
@@ -70,6 +83,20 @@ EXPERIMENT_VERSION = "1"
 #: :func:`method_config`, which knows the run's steps for the λ schedule).
 METHODS: tuple[str, ...] = ("plain", "guided_none", "guided_token", "guided_sequence",
                             "critique")
+#: Families the experiment runs: MathQA reasoning (the default) and AC.
+FAMILIES: tuple[str, ...] = ("reasoning", "ac")
+#: Methods of an AC experiment (``--family ac``); the first two are its default.
+AC_METHODS: tuple[str, ...] = ("plain", "ac_search", "guided_none", "guided_token",
+                               "guided_sequence")
+AC_DEFAULT_METHODS: tuple[str, ...] = ("plain", "ac_search")
+#: AC's training split and held-out benchmark.
+AC_TRAIN_SPLIT = "ac/train-quick"
+AC_HELDOUT = "ac/quick"
+#: Search nodes per held-out AC attempt (ac/quick's default budget): one greedy completion,
+#: whose every move played costs a node.
+AC_HELDOUT_BUDGET = 10_000
+#: ExperimentArgs fields an AC experiment does not use (left out of its identity).
+_MATHQA_ONLY = ("level", "modules", "few_shot", "heldout_per_module")
 #: Modules of the default run: short-answer level-1 modules.
 DEFAULT_MODULES: tuple[str, ...] = ("arithmetic__add_or_sub", "arithmetic__mul")
 #: Settings that may change between a run and its ``--resume``.
@@ -126,14 +153,21 @@ class ExperimentArgs:
     """method x seed runs trained and evaluated at once, each in its own process with
     cores // jobs torch threads (not part of the experiment's identity: any value gives the
     same runs when torch_threads is fixed; use --train-config torch_threads=1 with jobs 2)"""
+    family: str = "reasoning"
+    """reasoning (MathQA, the default) | ac (ac/train-quick, held-out ac/quick); only a
+    non-default family enters the identity"""
 
     def validate(self) -> ExperimentArgs:
         """Raise ``ValueError`` naming the first bad setting."""
         from mathgym.envs.reasoning import MODULES
 
-        unknown = [m for m in self.methods if m not in METHODS]
+        if self.family not in FAMILIES:
+            raise ValueError(f"--family {self.family!r}: give one of {FAMILIES}")
+        known = AC_METHODS if self.family == "ac" else METHODS
+        unknown = [m for m in self.methods if m not in known]
         if unknown or not self.methods:
-            raise ValueError(f"--methods {unknown or self.methods}: give some of {METHODS}")
+            raise ValueError(f"--methods {unknown or self.methods}: give some of {known} "
+                             f"(family {self.family})")
         if len(set(self.methods)) != len(self.methods) or len(set(self.seeds)) != len(self.seeds):
             raise ValueError("--methods and --seeds must not repeat an entry")
         if not self.seeds or any(s < 0 for s in self.seeds):
@@ -184,6 +218,11 @@ class ExperimentArgs:
         doc = dataclasses.asdict(self)
         for name in ("out", "resume", "jobs"):
             doc.pop(name)
+        if self.family == "reasoning":  # the identity of every experiment before AC
+            doc.pop("family")
+        else:
+            for name in _MATHQA_ONLY:
+                doc.pop(name)
         return {"version": EXPERIMENT_VERSION, **doc}
 
 
@@ -200,7 +239,10 @@ def method_config(method: str, args: ExperimentArgs) -> dict[str, Any]:
                          "steps": args.steps}}}
     if method == "critique":
         return {"improver": "critique", "improver_options": {"critic": "rule_reference"}}
-    raise ValueError(f"unknown method {method!r}; known: {METHODS}")
+    if method == "ac_search":
+        return {"improver": "ac_search", "improver_options": {
+            "algorithm": "greedy", "max_nodes": 2000, "shorten": True}}
+    raise ValueError(f"unknown method {method!r}; known: {METHODS} and {AC_METHODS}")
 
 
 def _pairs(config: dict[str, Any]) -> list[str]:
@@ -217,8 +259,12 @@ def train_argv(args: ExperimentArgs, method: str, seed: int, folder: Path, steps
     common = {"preset": "dr_grpo", "model": args.model, "modules": list(args.modules),
               "few_shot": args.few_shot, "prompts_per_step": args.prompts,
               "num_generations": args.group, "max_new_tokens": args.max_new_tokens}
+    split = f"reasoning/mathqa-train-l{args.level}"
+    if args.family == "ac":  # MathQA's modules and few_shot do not apply
+        common = {k: v for k, v in common.items() if k not in ("modules", "few_shot")}
+        split = AC_TRAIN_SPLIT
     argv = ["train", "--agent", "llm-grpo", "--benchmark",
-            f"reasoning/mathqa-train-l{args.level}", "--budget", str(steps * args.batch),
+            split, "--budget", str(steps * args.batch),
             "--seed", str(seed), "--out", str(folder), "--device", args.device,
             "--no-progress", *_pairs(common), *_pairs(method_config(method, args))]
     for pair in args.train_config:
@@ -227,7 +273,9 @@ def train_argv(args: ExperimentArgs, method: str, seed: int, folder: Path, steps
 
 
 def heldout_benchmark(args: ExperimentArgs) -> str:
-    """The held-out benchmark id of the experiment's level."""
+    """The held-out benchmark id of the experiment's level (AC: ac/quick)."""
+    if args.family == "ac":
+        return AC_HELDOUT
     return f"reasoning/mathqa-l{args.level}"
 
 
@@ -236,6 +284,8 @@ def heldout_ids(args: ExperimentArgs) -> list[str]:
     from mathgym.harness.registry import get_benchmark
 
     bench = get_benchmark(heldout_benchmark(args))
+    if args.family == "ac":  # all of ac/quick
+        return [i.id for i in bench.instances]
     out: list[str] = []
     for module in args.modules:
         ids = [i.id for i in bench.instances if i.data.get("module") == module]
@@ -256,7 +306,11 @@ def eval_argv(args: ExperimentArgs, policy: Path | None, folder: Path, ids: list
             config["adapter"] = str(policy)
         else:  # lora=false writes a whole model directory
             config["model"] = str(policy)
-    argv = ["eval", "--benchmark", heldout_benchmark(args), "--agent", "llm", "--budget", "1",
+    budget = "1"
+    if args.family == "ac":  # one completion; its moves cost a node each
+        config.pop("few_shot")
+        budget = str(AC_HELDOUT_BUDGET)
+    argv = ["eval", "--benchmark", heldout_benchmark(args), "--agent", "llm", "--budget", budget,
             "--out", str(folder), "--no-progress", *_pairs(config)]
     for pair in args.eval_config:
         argv += ["--config", pair]
@@ -458,13 +512,18 @@ def markdown(summary: dict[str, Any]) -> str:
     """The summary table as Markdown."""
     h = summary["heldout"]
     s = summary["settings"]
+    if s.get("family", "reasoning") == "ac":
+        subset, shots = f"trained on {AC_TRAIN_SPLIT}", ""
+    else:
+        subset = f"{s['heldout_per_module']} per module of {', '.join(s['modules'])}"
+        shots = f"few_shot {s['few_shot']}, "
     lines = [
-        f"Held-out: {h['benchmark']}, {h['instances']} instances ({s['heldout_per_module']} "
-        f"per module of {', '.join(s['modules'])}), pass@1 at T = {s['eval_temperature']}; "
+        f"Held-out: {h['benchmark']}, {h['instances']} instances ({subset}), pass@1 at T = "
+        f"{s['eval_temperature']}; "
         f"untrained {h['untrained_pass@1']:.3f} (95% CI {h['untrained_ci95'][0]:.3f}-"
         f"{h['untrained_ci95'][1]:.3f}). Target pass@1 {summary['target_pass@1']:.3f}. "
         f"Seeds {s['seeds']}, {s['steps']} steps x {s['prompts']} prompts x {s['group']} "
-        f"samples, few_shot {s['few_shot']}, model {s['model']}.",
+        f"samples, {shots}model {s['model']}.",
         "",
         "| method | rewarded samples (mean) | final pass@1 (95% CI) | samples to target | "
         "ratio to plain | CPU s per run |",
@@ -577,6 +636,17 @@ def run_pair(args: ExperimentArgs, method: str, seed: int, ids: list[str],
         evaluate(args, stage / "adapter", stage / "heldout", ids, log)
 
 
+def _die_with_parent() -> None:
+    """Worker initializer: on Linux, ask the kernel to kill this worker when the driver dies
+    (``PR_SET_PDEATHSIG``), so a killed experiment leaves no orphan still training and holding
+    its run folder's lock; elsewhere a no-op (the pool stops its workers on a clean exit)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # 1: PDEATHSIG
+
+
 def _pair_worker(args: ExperimentArgs, method: str, seed: int, ids: list[str],
                  threads: int, verbose: bool) -> None:
     """One method x seed in a worker process (spawned: its own torch, its own thread count).
@@ -600,7 +670,8 @@ def _run_parallel(args: ExperimentArgs, pairs: list[tuple[str, int]], ids: list[
 
     threads = max(1, (os.cpu_count() or 1) // args.jobs)
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=context,
+                             initializer=_die_with_parent) as pool:
         futures = [pool.submit(_pair_worker, args, method, seed, ids, threads, verbose)
                    for method, seed in pairs]
         errors = [f.exception() for f in futures]
@@ -646,8 +717,10 @@ def parse_args(argv: list[str] | None = None) -> ExperimentArgs:
     parser.add_argument("--resume", action="store_true", help="continue the experiment in OUT")
     parser.add_argument("--jobs", type=int, default=1,
                         help="method x seed runs at once, one process each (default 1)")
-    parser.add_argument("--methods", default=",".join(defaults.methods),
-                        help=f"comma-separated, of {','.join(METHODS)}")
+    parser.add_argument("--methods", default=None,
+                        help=f"comma-separated, of {','.join(METHODS)} (default: all); with "
+                             f"--family ac of {','.join(AC_METHODS)} (default: "
+                             f"{','.join(AC_DEFAULT_METHODS)})")
     parser.add_argument("--seeds", default=",".join(map(str, defaults.seeds)),
                         help="comma-separated training seeds")
     parser.add_argument("--modules", default=",".join(defaults.modules),
@@ -668,6 +741,8 @@ def parse_args(argv: list[str] | None = None) -> ExperimentArgs:
                         help="extra llm eval agent setting (repeatable)")
     ns = parser.parse_args(argv)
     values = vars(ns)
+    if ns.methods is None:
+        ns.methods = ",".join(AC_DEFAULT_METHODS if ns.family == "ac" else defaults.methods)
     try:
         values["methods"] = [m.strip() for m in ns.methods.split(",") if m.strip()]
         values["seeds"] = [int(s) for s in ns.seeds.split(",") if s.strip()]
