@@ -11,9 +11,15 @@ learners (docs/llm.md, "The trainer").
 difficulty, all modules) and ``reasoning/mathqa-train-mix`` (difficulties 1-3 in turn):
 generated MathQA problems of :data:`~mathgym.agents.llm.grpo.prompts.TRAIN_SEED`, a problem
 stream no benchmark uses, minus any problem whose question is a public benchmark question, so
-they are disjoint from every benchmark's instances (tested). Evaluation benchmarks are refused
-here with the training split to use instead: training on the test set is not a thing this
-command does.
+they are disjoint from every benchmark's instances (tested). ``ac/train-quick``
+(:data:`~mathgym.envs.ac.training.AC_TRAINING_SPLITS`): generated Miller–Schupp presentations
+that greedy search solves within 2,000 nodes, disjoint from ac/quick, ac/ak and ac/ms1190
+(``envs/ac/training.py``), prompted and scored by
+:class:`~mathgym.agents.llm.grpo.ac_prompts.ACPrompts` (the llm agent's AC chat; reward 1 iff
+the parsed path verifies); evaluate on ``ac/quick``. The MathQA settings ``modules`` and
+``few_shot`` are refused on an AC split (the llm agent's AC prompt has no few-shot examples).
+Evaluation benchmarks are refused here with the training split to use instead: training on the
+test set is not a thing this command does.
 
 **Budget unit: training samples**, the completions of the batches trained on:
 ``prompts_per_step x num_generations`` per optimiser batch, so ``--budget`` must be a multiple
@@ -54,13 +60,38 @@ def split_for(benchmark: str) -> tuple[int, ...]:
     """The difficulties of a training split; a clear error for anything else."""
     if benchmark in TRAINING_SPLITS:
         return TRAINING_SPLITS[benchmark]
+    from mathgym.envs.ac.training import AC_TRAINING_SPLITS
+
     hint = ""
+    if benchmark.startswith("ac/") and benchmark not in AC_TRAINING_SPLITS:
+        hint = (f"; {benchmark} is an evaluation benchmark: train on the AC training split "
+                f"{', '.join(AC_TRAINING_SPLITS)} and evaluate with mathgym eval --benchmark "
+                f"{benchmark} --agent llm --config adapter=OUT/adapter")
     if benchmark.startswith("reasoning/mathqa-l") and benchmark[-1:].isdigit():
         hint = (f"; {benchmark} is an evaluation benchmark: train on its training split "
                 f"reasoning/mathqa-train-l{benchmark[-1]} and evaluate with mathgym eval "
                 f"--benchmark {benchmark} --agent llm --config adapter=OUT/adapter")
     raise ValueError(f"--benchmark {benchmark!r} is not a training split of llm-grpo (splits: "
-                     f"{', '.join(TRAINING_SPLITS)}){hint}")
+                     f"{', '.join([*TRAINING_SPLITS, *AC_TRAINING_SPLITS])}){hint}")
+
+
+def ac_split_for(benchmark: str) -> Any:
+    """The AC training split of ``benchmark`` (an ``envs.ac.training.ACSplit``), or None when
+    it is not one (MathQA splits, and errors, are :func:`split_for`'s)."""
+    from mathgym.envs.ac.training import AC_TRAINING_SPLITS
+
+    return AC_TRAINING_SPLITS.get(benchmark)
+
+
+def _check_ac_run(run: dict[str, Any], benchmark: str) -> None:
+    """MathQA-only settings on an AC split are errors, not silently ignored."""
+    if run["modules"] is not None:
+        raise ValueError(f"--config modules: MathQA modules do not apply to the AC split "
+                         f"{benchmark}; drop it")
+    if run["few_shot"]:
+        raise ValueError(f"--config few_shot={run['few_shot']}: the llm agent's AC prompt has "
+                         f"no few-shot examples, so the AC split {benchmark} takes none "
+                         "(training and evaluation prompts must agree); drop it or set 0")
 
 
 def build_config(overrides: dict[str, Any], seed: int) -> tuple[Any, dict[str, Any]]:
@@ -164,8 +195,11 @@ def train_llm(args: Any) -> dict[str, Any]:
     from mathgym.harness.outdir import OutDirLock
     from mathgym.harness.results import atomic_write_text, dumps
 
-    difficulties = split_for(args.benchmark)
+    ac_split = ac_split_for(args.benchmark)
+    difficulties = split_for(args.benchmark) if ac_split is None else ()
     cfg, run = build_config(dict(args.config), args.seed)
+    if ac_split is not None:
+        _check_ac_run(run, args.benchmark)
     batch = cfg.prompts_per_step * cfg.num_generations
     budget = args.budget
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < batch \
@@ -183,6 +217,9 @@ def train_llm(args: Any) -> dict[str, Any]:
     identity = {"benchmark": args.benchmark, "learner": LEARNER, "version": RUN_VERSION,
                 "config": {**dataclasses.asdict(cfg), **run}, "budget": budget,
                 "seed": args.seed, "difficulties": list(difficulties)}
+    if ac_split is not None:  # an AC run records its split's generator instead
+        identity.pop("difficulties")
+        identity["split"] = ac_split.describe()
 
     # Under torchrun only rank 0 owns --out (lock, run.json, outputs); the others train.
     main = int(os.environ.get("RANK", "0")) == 0
@@ -192,8 +229,15 @@ def train_llm(args: Any) -> dict[str, Any]:
         if main:
             _check_out(out, run_file, identity, args.resume)
         model, tokenizer = load_policy(run["model"], device=args.device)
-        prompts = MathQAPrompts(tokenizer, difficulties=difficulties, modules=run["modules"],
-                                system_prompt=run["system_prompt"], few_shot=run["few_shot"])
+        if ac_split is None:
+            prompts: Any = MathQAPrompts(tokenizer, difficulties=difficulties,
+                                         modules=run["modules"],
+                                         system_prompt=run["system_prompt"],
+                                         few_shot=run["few_shot"])
+        else:
+            from mathgym.agents.llm.grpo.ac_prompts import ACPrompts
+
+            prompts = ACPrompts(tokenizer, ac_split, system_prompt=run["system_prompt"])
         trainer = GRPOTrainer(cfg, model, tokenizer, prompts, out, device=args.device)
         if args.resume:
             trainer.resume()
