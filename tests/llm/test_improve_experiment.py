@@ -165,3 +165,46 @@ def test_parallel_jobs_give_the_same_runs(finished, tiny_dir, tmp_path):
 def test_jobs_must_be_positive(tiny_dir, tmp_path, capsys):
     assert ex.main(_argv(tiny_dir, tmp_path / "x", "--jobs", "0")) == 2
     assert "--jobs 0" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ --family ac
+def test_a_reasoning_experiments_identity_has_no_family_key():
+    """A running MathQA experiment's experiment.json must still match on --resume: the AC
+    additions leave a reasoning identity exactly as before (no ``family`` key)."""
+    args = ex.parse_args(["--out", "x", "--seeds", "0", "--steps", "5", "--few-shot", "1"])
+    doc = args.identity()
+    assert "family" not in doc and args.methods == list(ex.METHODS)
+    assert sorted(doc) == sorted(
+        ["version", "methods", "seeds", "level", "modules", "model", "steps", "prompts",
+         "group", "max_new_tokens", "few_shot", "evals", "heldout_per_module",
+         "eval_temperature", "lambda_start", "target", "target_gain", "device",
+         "train_config", "eval_config"])
+    assert ex.train_argv(args, "plain", 0, ex.Path("f"), 5, False)[4] == \
+        "reasoning/mathqa-train-l1"
+    ac = ex.parse_args(["--out", "x", "--family", "ac"]).validate()
+    assert ac.methods == list(ex.AC_DEFAULT_METHODS) and ac.identity()["family"] == "ac"
+    assert not set(ex._MATHQA_ONLY) & set(ac.identity())
+    with pytest.raises(ValueError, match="family ac"):
+        ex.ExperimentArgs(out="x", family="ac").validate()  # critique is not an AC method
+
+
+def test_family_ac_trains_on_the_ac_split_and_evaluates_on_ac_quick(tiny_dir, tmp_path):
+    out = tmp_path / "exp"
+    argv = ["--out", str(out), "--family", "ac", "--model", tiny_dir, "--device", "cpu",
+            "--steps", "1", "--prompts", "2", "--group", "2", "--max-new-tokens", "3",
+            "--evals", "1", "--seeds", "0", "--train-config", "lora_r=2",
+            "--train-config", "lora_alpha=4"]
+    assert ex.main(argv) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert sorted(summary["methods"]) == ["ac_search", "plain"]
+    assert summary["heldout"]["benchmark"] == "ac/quick"
+    assert summary["heldout"]["instances"] == 10
+    for method in ("plain", "ac_search"):
+        stage = ex.run_folder(out, method, 0) / "stage-4"
+        run = json.loads((stage / "run.json").read_text())
+        assert run["benchmark"] == "ac/train-quick" and run["config"]["few_shot"] == 0
+        assert run["split"]["id"] == "ac/train-quick"
+        assert run["config"]["improver"] == (None if method == "plain" else "ac_search")
+        assert (stage / "heldout" / "results.json").is_file()
+    assert json.loads((out / "experiment.json").read_text())["family"] == "ac"
+    assert ex.main([*argv, "--resume"]) == 0  # nothing left to do
