@@ -40,3 +40,13 @@ def test_validate_names_the_field(change, message):
         GRPOConfig(**change).validate()
     with pytest.raises(ValueError, match="unknown preset"):
         GRPOConfig.preset("ppo")
+
+
+def test_every_improver_name_is_a_trainer_option():
+    """GRPOConfig accepts each improver make_improver builds (options checked at validate)."""
+    from mathgym.agents.llm.improve.trainer_hook import IMPROVERS
+
+    for name in IMPROVERS:
+        GRPOConfig(improver=name).validate()
+    with pytest.raises(ValueError, match="improver"):
+        GRPOConfig(improver="nope").validate()

@@ -214,8 +214,8 @@ class GRPOConfig:
         need(0 < self.top_p <= 1, "top_p", "must be in (0, 1]")
         need(self.learning_rate > 0, "learning_rate", "must be > 0")
         need(self.beta >= 0, "beta", "must be >= 0")
-        need(self.improver in (None, "guided", "critique", "ac_search"), "improver",
-             "must be null, guided, critique or ac_search")
+        need(self.improver in (None, "guided", "critique", "ac_search", "mm_search"),
+             "improver", "must be null, guided, critique, ac_search or mm_search")
         need(self.improver_options is None or isinstance(self.improver_options, dict),
              "improver_options", "must be null or a dict of the improver's options")
         if self.improver is not None:  # names any unknown option now, not at the first step
