@@ -208,3 +208,19 @@ def test_family_ac_trains_on_the_ac_split_and_evaluates_on_ac_quick(tiny_dir, tm
         assert (stage / "heldout" / "results.json").is_file()
     assert json.loads((out / "experiment.json").read_text())["family"] == "ac"
     assert ex.main([*argv, "--resume"]) == 0  # nothing left to do
+
+
+def test_report_only_summarises_a_subset_without_training(finished, tiny_dir, capsys):
+    """``--resume --report`` rewrites summary.* for the methods and seeds given and trains
+    and evaluates nothing (the folders are untouched); without an experiment it is refused."""
+    before = sorted(p for p in finished.rglob("*") if p.is_file() and "summary" not in p.name
+                    and p.suffix != ".png" and p.name != "experiment.json")
+    stamps = [p.stat().st_mtime_ns for p in before]
+    argv = _argv(tiny_dir, finished, "--seeds", "0", "--evals", "1", "--resume", "--report",
+                 "--methods", "plain,critique")
+    assert ex.main(argv) == 0
+    summary = json.loads((finished / "summary.json").read_text())
+    assert sorted(summary["methods"]) == ["critique", "plain"]
+    assert [p.stat().st_mtime_ns for p in before] == stamps
+    assert ex.main(_argv(tiny_dir, finished.parent / "none", "--resume", "--report")) == 2
+    assert "--report summarises an existing experiment" in capsys.readouterr().err

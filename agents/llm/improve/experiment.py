@@ -149,6 +149,9 @@ class ExperimentArgs:
     """extra KEY=VALUE settings of the llm eval agent"""
     resume: bool = False
     """continue the experiment in OUT"""
+    report: bool = False
+    """only summarise what finished in OUT (the given methods and seeds; a seed is counted
+    when its runs have a held-out evaluation): trains and evaluates nothing"""
     jobs: int = 1
     """method x seed runs trained and evaluated at once, each in its own process with
     cores // jobs torch threads (not part of the experiment's identity: any value gives the
@@ -216,7 +219,7 @@ class ExperimentArgs:
     def identity(self) -> dict[str, Any]:
         """What experiment.json records (everything but ``out`` and ``resume``)."""
         doc = dataclasses.asdict(self)
-        for name in ("out", "resume", "jobs"):
+        for name in ("out", "resume", "jobs", "report"):
             doc.pop(name)
         if self.family == "reasoning":  # the identity of every experiment before AC
             doc.pop("family")
@@ -684,11 +687,14 @@ def _run_parallel(args: ExperimentArgs, pairs: list[tuple[str, int]], ids: list[
 
 def run(args: ExperimentArgs, log: Any = None) -> dict[str, Any]:
     """The whole experiment: train, evaluate, summarise, plot. Returns the summary."""
-    from mathgym.harness.results import atomic_write_text, dumps
-
     args.validate()
-    _check_out(args)
     out = Path(args.out)
+    if args.report:
+        if not (out / "experiment.json").is_file() or not args.resume:
+            raise ValueError(f"--report summarises an existing experiment: give --resume and "
+                             f"the OUT of one (no experiment.json in {out})")
+        return _summarise(args)
+    _check_out(args)
     ids = heldout_ids(args)
     evaluate(args, None, out / "base" / "heldout", ids, log)
     # seed-major: an interrupted experiment has compared every method on its first seeds
@@ -698,6 +704,14 @@ def run(args: ExperimentArgs, log: Any = None) -> dict[str, Any]:
             run_pair(args, method, seed, ids, log)
     else:
         _run_parallel(args, pairs, ids, log is not None)
+    return _summarise(args)
+
+
+def _summarise(args: ExperimentArgs) -> dict[str, Any]:
+    """summary.json, summary.md and the PNGs of the finished runs, written into OUT."""
+    from mathgym.harness.results import atomic_write_text, dumps
+
+    out = Path(args.out)
     summary = collect(args)
     atomic_write_text(out / "summary.json", dumps(summary))
     atomic_write_text(out / "summary.md", markdown(summary))
@@ -715,6 +729,9 @@ def parse_args(argv: list[str] | None = None) -> ExperimentArgs:
                     "(docs/improve.md, 'Running the experiment').")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--resume", action="store_true", help="continue the experiment in OUT")
+    parser.add_argument("--report", action="store_true",
+                        help="with --resume: only summarise the finished runs of the given "
+                             "methods and seeds (no training, no evaluation)")
     parser.add_argument("--jobs", type=int, default=1,
                         help="method x seed runs at once, one process each (default 1)")
     parser.add_argument("--methods", default=None,
@@ -726,8 +743,8 @@ def parse_args(argv: list[str] | None = None) -> ExperimentArgs:
     parser.add_argument("--modules", default=",".join(defaults.modules),
                         help="comma-separated MathQA modules")
     for f in dataclasses.fields(ExperimentArgs):
-        if f.name in ("out", "resume", "jobs", "methods", "seeds", "modules", "train_config",
-                      "eval_config"):
+        if f.name in ("out", "resume", "jobs", "report", "methods", "seeds", "modules",
+                      "train_config", "eval_config"):
             continue
         flag = "--" + f.name.replace("_", "-")
         default = getattr(defaults, f.name)
