@@ -237,6 +237,25 @@ def check_batch(prompts: Sequence[Sequence[int]], responses: Sequence[Sequence[i
     return n
 
 
+def search_target(group: int, prompt: Sequence[int], ids: Sequence[int],
+                  group_rewards: Sequence[float], context: ImproveContext, *, loss: str,
+                  source: str, info: dict[str, Any]) -> ImprovedSample | None:
+    """A verified search result as a training target, or None when the trainer's reward of its
+    rendered tokens ``ids`` misses ``context.success`` (the reward must agree with the
+    search's own check). It replaces the group's first lowest-reward response; it was not
+    sampled, so its ``sampler_logp`` is 0 per token (a point mass) and no correction applies.
+    Shared by the AC and Metamath search improvers."""
+    reward = context.reward(group, list(ids))
+    if reward < context.success:
+        return None
+    low = min(group_rewards)
+    slot = next(i for i, r in enumerate(group_rewards) if r == low)
+    return ImprovedSample(group=group, replaces=slot, prompt_ids=tuple(prompt),
+                          completion_ids=tuple(ids), reward=reward,
+                          sampler_logp=(0.0,) * len(ids), loss=loss, correction="none",
+                          source=source, info=info)
+
+
 @dataclass
 class MergedBatch:
     """The batch after :func:`apply_improvements`: the same N * G rows, some replaced.

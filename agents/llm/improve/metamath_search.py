@@ -52,6 +52,7 @@ from mathgym.agents.llm.improve.base import (
     Improver,
     Task,
     check_batch,
+    search_target,
 )
 from mathgym.agents.metamath import _Expander, _size
 
@@ -322,17 +323,11 @@ class MetamathSearchImprover(Improver):
                     best, best_from = found, j
             if best is None:
                 continue
-            ids = self.target_ids(best["actions"], context)
-            reward = context.reward(g, ids)
-            if reward < context.success:  # the trainer's reward must agree with the kernel
-                continue
-            low = min(group_rewards)
-            slot = next(i for i, r in enumerate(group_rewards) if r == low)
-            out.append(ImprovedSample(
-                group=g, replaces=slot, prompt_ids=tuple(prompts[g]), completion_ids=tuple(ids),
-                reward=reward, sampler_logp=(0.0,) * len(ids), loss=self.config.loss,
-                correction="none", source=self.name,
-                info={**best, "from_response": best_from}))
+            target = search_target(g, prompts[g], self.target_ids(best["actions"], context),
+                                   group_rewards, context, loss=self.config.loss,
+                                   source=self.name, info={**best, "from_response": best_from})
+            if target is not None:
+                out.append(target)
         return out
 
     @staticmethod

@@ -28,7 +28,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from mathgym.agents.llm.improve.base import ImproveContext, ImprovedSample, Improver, check_batch
+from mathgym.agents.llm.improve.base import (
+    ImproveContext,
+    ImprovedSample,
+    Improver,
+    check_batch,
+    search_target,
+)
 from mathgym.agents.llm.improve.hints import format_path
 
 
@@ -138,17 +144,11 @@ class ACSearchImprover(Improver):
                     best, best_from = found, j
             if best is None:
                 continue
-            ids = self.target_ids(best, context)
-            reward = context.reward(g, ids)
-            if reward < context.success:  # the verifier must agree with the rendered text
-                continue
-            low = min(group_rewards)
-            slot = next(i for i, r in enumerate(group_rewards) if r == low)
-            out.append(ImprovedSample(
-                group=g, replaces=slot, prompt_ids=tuple(prompts[g]), completion_ids=tuple(ids),
-                reward=reward, sampler_logp=(0.0,) * len(ids), loss=self.config.loss,
-                correction="none", source=self.name,
-                info={"path": best, "from_response": best_from}))
+            target = search_target(g, prompts[g], self.target_ids(best, context), group_rewards,
+                                   context, loss=self.config.loss, source=self.name,
+                                   info={"path": best, "from_response": best_from})
+            if target is not None:
+                out.append(target)
         return out
 
     @staticmethod
