@@ -65,6 +65,7 @@ Design note.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import gc
 import json
@@ -73,6 +74,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -664,6 +666,28 @@ def _pair_worker(args: ExperimentArgs, method: str, seed: int, ids: list[str],
     run_pair(args, method, seed, ids, log)
 
 
+@contextlib.contextmanager
+def _no_shadowing_paths() -> Iterator[None]:
+    """Spawned workers import this module afresh with the driver's ``sys.path``. An entry that
+    holds a folder named ``mathgym`` that is not the imported package (the parent of a clone
+    named ``mathgym``, which pytest prepends when it runs the clone's tests) would make them
+    import the clone's root instead; leave such entries out while the workers start."""
+    import mathgym
+
+    package = Path(mathgym.__file__).resolve().parent
+    saved = list(sys.path)
+
+    def shadows(entry: str) -> bool:
+        found = Path(entry or ".") / "mathgym" / "__init__.py"
+        return found.is_file() and found.resolve().parent != package
+
+    sys.path[:] = [e for e in saved if not shadows(e)]
+    try:
+        yield
+    finally:
+        sys.path[:] = saved
+
+
 def _run_parallel(args: ExperimentArgs, pairs: list[tuple[str, int]], ids: list[str],
                   verbose: bool) -> None:
     """Run the pairs ``args.jobs`` at a time; the first failure is raised once the others have
@@ -673,7 +697,7 @@ def _run_parallel(args: ExperimentArgs, pairs: list[tuple[str, int]], ids: list[
 
     threads = max(1, (os.cpu_count() or 1) // args.jobs)
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=context,
+    with _no_shadowing_paths(), ProcessPoolExecutor(max_workers=args.jobs, mp_context=context,
                              initializer=_die_with_parent) as pool:
         futures = [pool.submit(_pair_worker, args, method, seed, ids, threads, verbose)
                    for method, seed in pairs]
