@@ -161,28 +161,37 @@ IMPROVE_MODULES: tuple[str, ...] = ("arithmetic__add_or_sub", "numbers__gcd",
 IMPROVE_PER_MODULE = 16
 
 
-def mathqa_improve_benchmark() -> Benchmark:
-    """``reasoning/mathqa-improve-l1``: the first 16 ``mathqa-l1`` problems of each of
-    :data:`IMPROVE_MODULES` (identical instances), the improvement experiment's held-out set."""
+def _mathqa(bid: str, description: str, instances: list[Instance],
+            tags: tuple[str, ...] = ()) -> Benchmark:
+    """A MathQA benchmark: answer-text certificates scored by mathgym.verifiers.math, budget
+    in samples (the settings every MathQA benchmark shares)."""
     return Benchmark(
-        id="reasoning/mathqa-improve-l1",
+        id=bid,
         version=MATHQA_VERSION,
-        description=(
-            f"The improvement experiment's held-out set: the first {IMPROVE_PER_MODULE} "
-            f"reasoning/mathqa-l1 problems of {', '.join(IMPROVE_MODULES)} (the same "
-            "instances). Certificate: the answer text, which must score 1 with "
-            "mathgym.verifiers.math. Budget: samples (answers submitted)."
-        ),
-        instances=_instances(IMPROVE_MODULES, 1, IMPROVE_PER_MODULE),
+        description=description + (" Certificate: the answer text, which must score 1 with "
+                                   "mathgym.verifiers.math. Budget: samples (answers "
+                                   "submitted)."),
+        instances=instances,
         budget_unit="samples",
         default_budget=1,
         env_id="mathgym/MathQA-v0",
         env_kwargs=_env_kwargs,
         verify=verify_answer,
         strata=("category", "module"),
+        tags=tags,
         public_keys=MATHQA_PUBLIC_KEYS,
         min_cost=answer_min_cost,
     )
+
+
+def mathqa_improve_benchmark() -> Benchmark:
+    """``reasoning/mathqa-improve-l1``: the first 16 ``mathqa-l1`` problems of each of
+    :data:`IMPROVE_MODULES` (identical instances), the improvement experiment's held-out set."""
+    return _mathqa(
+        "reasoning/mathqa-improve-l1",
+        f"The improvement experiment's held-out set: the first {IMPROVE_PER_MODULE} "
+        f"reasoning/mathqa-l1 problems of {', '.join(IMPROVE_MODULES)} (the same instances).",
+        _instances(IMPROVE_MODULES, 1, IMPROVE_PER_MODULE))
 
 
 def mathqa_benchmark(difficulty: int, *, quick: bool = False,
@@ -196,25 +205,12 @@ def mathqa_benchmark(difficulty: int, *, quick: bool = False,
         name += "-sealed"
     seed = BENCHMARK_SEED if sealed_seed is None else sealed_seed
     where = "a secret seed" if sealed_seed is not None else f"seed {BENCHMARK_SEED}"
-    return Benchmark(
-        id=f"reasoning/{name}",
-        version=MATHQA_VERSION,
-        description=(
-            f"All {len(MODULES)} reasoning modules, {per_module} problems each at difficulty "
-            f"{difficulty} ({where}). Certificate: the answer text, which must "
-            "score 1 with mathgym.verifiers.math. Budget: samples (answers submitted)."
-        ),
-        instances=_instances(MODULES, difficulty, per_module, seed),
-        budget_unit="samples",
-        default_budget=1,
-        env_id="mathgym/MathQA-v0",
-        env_kwargs=_env_kwargs,
-        verify=verify_answer,
-        strata=("category", "module"),
-        tags=("quick",) if quick else (),
-        public_keys=MATHQA_PUBLIC_KEYS,
-        min_cost=answer_min_cost,
-    )
+    return _mathqa(
+        f"reasoning/{name}",
+        f"All {len(MODULES)} reasoning modules, {per_module} problems each at difficulty "
+        f"{difficulty} ({where}).",
+        _instances(MODULES, difficulty, per_module, seed),
+        tags=("quick",) if quick else ())
 
 
 def progsynth_benchmark(difficulty: int = 1, *, quick: bool = False,
