@@ -16,8 +16,15 @@ they are disjoint from every benchmark's instances (tested). ``ac/train-quick``
 that greedy search solves within 2,000 nodes, disjoint from ac/quick, ac/ak and ac/ms1190
 (``envs/ac/training.py``), prompted and scored by
 :class:`~mathgym.agents.llm.grpo.ac_prompts.ACPrompts` (the llm agent's AC chat; reward 1 iff
-the parsed path verifies); evaluate on ``ac/quick``. The MathQA settings ``modules`` and
-``few_shot`` are refused on an AC split (the llm agent's AC prompt has no few-shot examples).
+the parsed path verifies); evaluate on ``ac/quick``. ``metamath/train-quick``
+(:data:`~mathgym.envs.metamath.training.MM_TRAINING_SPLITS`): small train-split set.mm
+theorems, each with a proof ``mm_search``'s first-goal search finds, disjoint from every
+``formal/metamath-*`` instance by label and by statement (``envs/metamath/training.py``),
+prompted and scored by :class:`~mathgym.agents.llm.grpo.metamath_prompts.MetamathPrompts`
+(the llm agent's Metamath wording, the whole proof one action per line; reward 1 iff the
+replayed lines give a proof the kernel accepts under the usage rule); evaluate on
+``formal/metamath-*``. The MathQA settings ``modules`` and ``few_shot`` are refused on an AC
+or Metamath split (the llm agent's AC and Metamath prompts have no few-shot examples).
 Evaluation benchmarks are refused here with the training split to use instead: training on the
 test set is not a thing this command does.
 
@@ -61,18 +68,26 @@ def split_for(benchmark: str) -> tuple[int, ...]:
     if benchmark in TRAINING_SPLITS:
         return TRAINING_SPLITS[benchmark]
     from mathgym.envs.ac.training import AC_TRAINING_SPLITS
+    from mathgym.envs.metamath.training import MM_TRAINING_SPLITS
 
     hint = ""
     if benchmark.startswith("ac/") and benchmark not in AC_TRAINING_SPLITS:
         hint = (f"; {benchmark} is an evaluation benchmark: train on the AC training split "
                 f"{', '.join(AC_TRAINING_SPLITS)} and evaluate with mathgym eval --benchmark "
                 f"{benchmark} --agent llm --config adapter=OUT/adapter")
+    if benchmark.startswith(("formal/metamath", "metamath/")):
+        what = ("an evaluation benchmark" if benchmark.startswith("formal/")
+                else "not a Metamath training split")
+        hint = (f"; {benchmark} is {what}: train on the Metamath training split "
+                f"{', '.join(MM_TRAINING_SPLITS)} and evaluate with mathgym eval --benchmark "
+                "formal/metamath-easy --agent llm --config adapter=OUT/adapter")
     if benchmark.startswith("reasoning/mathqa-l") and benchmark[-1:].isdigit():
         hint = (f"; {benchmark} is an evaluation benchmark: train on its training split "
                 f"reasoning/mathqa-train-l{benchmark[-1]} and evaluate with mathgym eval "
                 f"--benchmark {benchmark} --agent llm --config adapter=OUT/adapter")
     raise ValueError(f"--benchmark {benchmark!r} is not a training split of llm-grpo (splits: "
-                     f"{', '.join([*TRAINING_SPLITS, *AC_TRAINING_SPLITS])}){hint}")
+                     f"{', '.join([*TRAINING_SPLITS, *AC_TRAINING_SPLITS, *MM_TRAINING_SPLITS])}"
+                     f"){hint}")
 
 
 def ac_split_for(benchmark: str) -> Any:
@@ -83,15 +98,23 @@ def ac_split_for(benchmark: str) -> Any:
     return AC_TRAINING_SPLITS.get(benchmark)
 
 
-def _check_ac_run(run: dict[str, Any], benchmark: str) -> None:
-    """MathQA-only settings on an AC split are errors, not silently ignored."""
+def mm_split_for(benchmark: str) -> Any:
+    """The Metamath training split of ``benchmark`` (an ``envs.metamath.training
+    .MetamathSplit``), or None when it is not one (errors are :func:`split_for`'s)."""
+    from mathgym.envs.metamath.training import MM_TRAINING_SPLITS
+
+    return MM_TRAINING_SPLITS.get(benchmark)
+
+
+def _check_ac_run(run: dict[str, Any], benchmark: str, family: str = "AC") -> None:
+    """MathQA-only settings on an AC (or Metamath) split are errors, not silently ignored."""
     if run["modules"] is not None:
-        raise ValueError(f"--config modules: MathQA modules do not apply to the AC split "
+        raise ValueError(f"--config modules: MathQA modules do not apply to the {family} split "
                          f"{benchmark}; drop it")
     if run["few_shot"]:
-        raise ValueError(f"--config few_shot={run['few_shot']}: the llm agent's AC prompt has "
-                         f"no few-shot examples, so the AC split {benchmark} takes none "
-                         "(training and evaluation prompts must agree); drop it or set 0")
+        raise ValueError(f"--config few_shot={run['few_shot']}: the llm agent's {family} prompt "
+                         f"has no few-shot examples, so the {family} split {benchmark} takes "
+                         "none (training and evaluation prompts must agree); drop it or set 0")
 
 
 def build_config(overrides: dict[str, Any], seed: int) -> tuple[Any, dict[str, Any]]:
@@ -196,10 +219,13 @@ def train_llm(args: Any) -> dict[str, Any]:
     from mathgym.harness.results import atomic_write_text, dumps
 
     ac_split = ac_split_for(args.benchmark)
-    difficulties = split_for(args.benchmark) if ac_split is None else ()
+    mm_split = mm_split_for(args.benchmark)
+    difficulties = split_for(args.benchmark) if ac_split is None and mm_split is None else ()
     cfg, run = build_config(dict(args.config), args.seed)
     if ac_split is not None:
         _check_ac_run(run, args.benchmark)
+    if mm_split is not None:
+        _check_ac_run(run, args.benchmark, "Metamath")
     batch = cfg.prompts_per_step * cfg.num_generations
     budget = args.budget
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < batch \
@@ -217,9 +243,9 @@ def train_llm(args: Any) -> dict[str, Any]:
     identity = {"benchmark": args.benchmark, "learner": LEARNER, "version": RUN_VERSION,
                 "config": {**dataclasses.asdict(cfg), **run}, "budget": budget,
                 "seed": args.seed, "difficulties": list(difficulties)}
-    if ac_split is not None:  # an AC run records its split's generator instead
+    if ac_split is not None or mm_split is not None:  # records its split's generator instead
         identity.pop("difficulties")
-        identity["split"] = ac_split.describe()
+        identity["split"] = (ac_split or mm_split).describe()
 
     # Under torchrun only rank 0 owns --out (lock, run.json, outputs); the others train.
     main = int(os.environ.get("RANK", "0")) == 0
@@ -229,11 +255,15 @@ def train_llm(args: Any) -> dict[str, Any]:
         if main:
             _check_out(out, run_file, identity, args.resume)
         model, tokenizer = load_policy(run["model"], device=args.device)
-        if ac_split is None:
-            prompts: Any = MathQAPrompts(tokenizer, difficulties=difficulties,
-                                         modules=run["modules"],
-                                         system_prompt=run["system_prompt"],
-                                         few_shot=run["few_shot"])
+        if mm_split is not None:
+            from mathgym.agents.llm.grpo.metamath_prompts import MetamathPrompts
+
+            prompts: Any = MetamathPrompts(tokenizer, mm_split,
+                                           system_prompt=run["system_prompt"])
+        elif ac_split is None:
+            prompts = MathQAPrompts(tokenizer, difficulties=difficulties,
+                                    modules=run["modules"], system_prompt=run["system_prompt"],
+                                    few_shot=run["few_shot"])
         else:
             from mathgym.agents.llm.grpo.ac_prompts import ACPrompts
 
