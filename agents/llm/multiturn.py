@@ -204,7 +204,10 @@ class Family:
     certificate: Callable[[dict[str, Any], list[Any]], Any]  # (info, this episode's actions)
 
 
-def _mm_first(data: dict[str, Any], obs: str, info: dict[str, Any]) -> str:
+def metamath_first_message(data: dict[str, Any], obs: str, info: dict[str, Any]) -> str:
+    """The llm agent's first Metamath message: the theorem, the env's observation of the state
+    with its numbered candidates, and the request for one action (also the GRPO trainer's
+    Metamath prompt, ``grpo/metamath_prompts.py``, so training and evaluation agree)."""
     return (f"Prove {data.get('theorem', info.get('theorem'))}: {data.get('statement', '')}\n"
             f"{_metamath_state(obs, info)}\nYour action:")
 
@@ -270,7 +273,7 @@ def _ac_feedback(action: Any, obs: Any, reward: float, terminated: bool, truncat
 
 
 FAMILIES = {
-    METAMATH_ENV: Family(METAMATH_ENV, _mm_first, _mm_parse, _mm_feedback,
+    METAMATH_ENV: Family(METAMATH_ENV, metamath_first_message, _mm_parse, _mm_feedback,
                          lambda info, actions: {"proof": info["proof"]}),
     LEAN_ENV: Family(LEAN_ENV, _lean_first, lambda text, info: parse_lean_tactic(text),
                      _lean_feedback, lambda info, actions: list(info["proof"])),

@@ -125,7 +125,7 @@ def test_hint_templates_per_family():
     assert hint_text(ac) == "Hint: the path [3, 0, 11] solves it."
     assert hint_text(ac, first_k=2) == "Hint: a solving path begins with [3, 0]."
     mm = Task(msgs, family="metamath", proof_steps=("wph", "wps", "ax-1"))
-    assert hint_text(mm, first_k=2) == "Hint: the set.mm proof begins with the steps wph wps."
+    assert hint_text(mm, first_k=2) == "Hint: a proof begins with the steps wph wps."
     assert hinted_messages(msgs, "H")[1]["content"] == "Q?\nH"
     assert msgs[1]["content"] == "Q?"  # the plain chat is not modified
     with pytest.raises(ValueError, match="set Task.answer"):

@@ -146,7 +146,7 @@ def test_the_prompt_is_the_eval_agents_metamath_wording_and_the_task_feeds_the_i
     from mathgym.agents.llm.improve.hints import hint_text
     from mathgym.agents.llm.improve.metamath_search import MetamathSearchImprover
     from mathgym.agents.llm.improve.trainer_hook import task_for
-    from mathgym.agents.llm.multiturn import SHOW_CANDIDATES, _mm_first
+    from mathgym.agents.llm.multiturn import SHOW_CANDIDATES, metamath_first_message
     from mathgym.envs.metamath.env import MetamathEnv
 
     tok = char_tokenizer()
@@ -157,14 +157,15 @@ def test_the_prompt_is_the_eval_agents_metamath_wording_and_the_task_feeds_the_i
     assert system == {"role": "system", "content": SYSTEM_PROMPT}
     env = MetamathEnv(theorem=inst.data["theorem"])
     obs, info = env.reset(seed=0)  # the eval agent's first message, on the env's own obs
-    first = _mm_first(dict(inst.data), obs, {"candidates": info["candidates"][:SHOW_CANDIDATES]})
+    first = metamath_first_message(dict(inst.data), obs,
+                                   {"candidates": info["candidates"][:SHOW_CANDIDATES]})
     assert user["content"] == first.removesuffix("Your action:") + ASK
     assert item.ids == tok(tok.apply_chat_template(list(item.payload.messages), tokenize=False,
                                                    add_generation_prompt=True),
                            add_special_tokens=False)["input_ids"]
     assert task_for(item, source) is item.payload  # what the improvers see
     assert hint_text(item.payload, first_k=1) == (
-        f"Hint: the set.mm proof begins with the steps {inst.data['actions'][0]}.")
+        f"Hint: a proof begins with the steps {inst.data['actions'][0]}.")
     prover = MetamathSearchImprover().prover(item.payload)  # the improver finds its theorem
     assert prover.label == inst.data["theorem"] and prover.lib is lib
 

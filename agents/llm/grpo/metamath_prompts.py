@@ -6,8 +6,9 @@ train-split set.mm theorems disjoint from every ``formal/metamath-*`` benchmark,
 known first-goal proof).
 
 - **The prompt** is one user turn in the ``llm`` eval agent's Metamath wording: its first
-  multi-turn message (``multiturn._mm_first``: ``Prove <label>: <statement>``, the env's
-  observation of the initial state, the first ``SHOW_CANDIDATES`` candidates, numbered) with
+  multi-turn message (``multiturn.metamath_first_message``: ``Prove <label>: <statement>``,
+  the env's observation of the initial state, the first ``SHOW_CANDIDATES`` candidates,
+  numbered) with
   its closing ``Your action:`` replaced by a request for the whole proof, under
   :data:`SYSTEM_PROMPT`, the eval agent's Metamath instructions turned from "one step per
   reply" into "one action per line". The grammar is the eval agent's
@@ -82,12 +83,12 @@ class MetamathPrompts:
     def messages(self, instance: Any) -> list[dict[str, str]]:
         """The chat of one instance: the system prompt and the eval agent's first Metamath
         message (theorem, observation, numbered candidates), asking for the whole proof."""
-        from mathgym.agents.llm.multiturn import SHOW_CANDIDATES, _mm_first
+        from mathgym.agents.llm.multiturn import SHOW_CANDIDATES, metamath_first_message
 
         prover = self.prover(instance)
         state = prover.initial_state()
         info = {"candidates": prover.candidates(state, SHOW_CANDIDATES)}
-        first = _mm_first(dict(instance.data), prover.observation(state), info)
+        first = metamath_first_message(dict(instance.data), prover.observation(state), info)
         user = first.removesuffix("Your action:") + ASK
         return [{"role": "system", "content": self.system_prompt},
                 {"role": "user", "content": user}]

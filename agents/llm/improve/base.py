@@ -81,8 +81,8 @@ class Task:
     """What an improver may know about one group's problem (the trainer never shows it to the
     policy). ``messages``: the plain chat the prompt was rendered from. ``family``: reasoning |
     ac | metamath. ``answer``: the reference answer (reasoning). ``path``: a known solving AC
-    path. ``proof_steps``: a set.mm proof's steps (Metamath). ``data``: the instance's data
-    (AC: ``relators`` and ``max_relator_length``)."""
+    path. ``proof_steps``: a known proof's steps (Metamath: set.mm's, or one the env
+    accepts). ``data``: the instance's data (AC: ``relators`` and ``max_relator_length``)."""
 
     messages: tuple[dict[str, str], ...]
     family: str = "reasoning"

@@ -44,10 +44,11 @@ def hint_text(task: Task, *, first_k: int | None = None) -> str:
         return f"Hint: a solving path begins with {format_path(moves[:first_k])}."
     if task.family == "metamath":
         if not task.proof_steps:
-            raise ValueError("a Metamath hint needs the set.mm proof: set Task.proof_steps")
+            raise ValueError("a Metamath hint needs a known proof: set Task.proof_steps "
+                             "(set.mm's steps, or a proof the env accepts)")
         steps = list(task.proof_steps)
         shown = steps if first_k is None else steps[:first_k]
-        return "Hint: the set.mm proof begins with the steps " + " ".join(shown) + "."
+        return "Hint: a proof begins with the steps " + " ".join(shown) + "."
     raise ValueError(f"no hint template for family {task.family!r}; known: {FAMILIES}")
 
 
