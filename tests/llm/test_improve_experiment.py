@@ -138,6 +138,25 @@ def test_bad_flags_are_one_error_line(tiny_dir, tmp_path, capsys, flags, message
     assert not (tmp_path / "bad").exists()
 
 
+def test_mcnemar_p_by_hand():
+    # 3 discordant, 0 against: 2 * P[Bin(3, 1/2) <= 0] = 2/8
+    assert ex.mcnemar_p(3, 0) == pytest.approx(0.25)
+    assert ex.mcnemar_p(0, 3) == pytest.approx(0.25)
+    # 21 vs 13: 2 * sum_{i<=13} C(34, i) / 2^34
+    assert ex.mcnemar_p(21, 13) == pytest.approx(0.229481, abs=1e-6)
+    assert ex.mcnemar_p(0, 0) == 1.0 and ex.mcnemar_p(5, 5) == 1.0
+
+
+def test_paired_with_plain_counts_discordant_instances_per_seed():
+    mine = {0: {"a": True, "b": False, "c": True}, 1: {"a": True, "b": True}, 2: {"a": True}}
+    plain = {0: {"a": True, "b": True, "c": False}, 1: {"a": False, "b": True}}
+    got = ex.paired_with(mine, plain)
+    # seed 0: c only mine, b only plain; seed 1: a only mine; seed 2 has no plain run
+    assert got == {"seeds": [0, 1], "only_this": 2, "only_plain": 1,
+                   "mcnemar_p": pytest.approx(1.0)}
+    assert ex.paired_with({3: {"a": True}}, plain) is None
+
+
 def test_samples_to_reach_interpolates():
     assert ex.samples_to_reach([(0, 0.1), (100, 0.3)], 0.2) == pytest.approx(50.0)
     assert ex.samples_to_reach([(0, 0.25), (100, 0.3)], 0.2) == 0.0

@@ -38,6 +38,9 @@ Design note.
   (default: the untrained pass@1 + ``--target-gain``), linearly interpolated on the seed-pooled
   curve, and its ratio to ``plain``; "not reached" when it is not. ``summary.json``,
   ``summary.md``, ``curves.png`` and ``samples_to_target.png`` (Agg, docs-ready) go into OUT.
+  Each method's final held-out outcomes are also *paired* with plain's, instance by instance
+  within each seed (every method is evaluated on the same instances): the discordant counts
+  and the exact McNemar p-value, a sharper test than overlapping intervals.
   ``--level 3`` (or 4) with no curriculum is the issue's "does guided learn a harder level where
   plain stays at 0": the table's ``rewarded`` and ``final pass@1`` columns answer it.
 - **Resumable**: OUT/experiment.json holds the settings; ``--resume`` skips finished stages and
@@ -450,13 +453,39 @@ def samples_to_reach(points: list[tuple[int, float]], target: float) -> float | 
     return None
 
 
+def mcnemar_p(only_a: int, only_b: int) -> float:
+    """The exact two-sided McNemar p-value of paired binary outcomes: ``only_a`` instances
+    solved by A and not by B, ``only_b`` the reverse. Under "A and B are equally good" each
+    discordant instance is a fair coin, so p = min(1, 2 P[Bin(n, 1/2) <= min(a, b)])."""
+    n, k = only_a + only_b, min(only_a, only_b)
+    if n == 0:
+        return 1.0
+    return min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n)
+
+
+def paired_with(final: dict[int, dict[str, bool]],
+                other: dict[int, dict[str, bool]]) -> dict[str, Any] | None:
+    """Final held-out outcomes of a method paired with ``other``'s (plain's), instance by
+    instance within each seed both finished: the discordant counts and McNemar's p. Paired,
+    because every method is evaluated on the same instances per seed; None if no seed is
+    shared."""
+    seeds = sorted(set(final) & set(other))
+    if not seeds:
+        return None
+    only_mine = sum(final[s][i] and not other[s].get(i, False) for s in seeds for i in final[s])
+    only_other = sum(other[s][i] and not final[s].get(i, False) for s in seeds for i in other[s])
+    return {"seeds": seeds, "only_this": only_mine, "only_plain": only_other,
+            "mcnemar_p": mcnemar_p(only_mine, only_other)}
+
+
 def collect(args: ExperimentArgs) -> dict[str, Any]:
     """Every curve and the summary from the finished folders (no training, no evaluation)."""
     from mathgym.agents.llm.grpo.metrics import read_metrics
 
-    from mathgym.bench.grpo_report import wilson
+    from mathgym.bench.grpo_report import solved_by_instance, wilson
 
     out = Path(args.out)
+    finals: dict[str, dict[int, dict[str, bool]]] = {}
     base_k, base_n = heldout_counts(out / "base" / "heldout")
     methods: dict[str, Any] = {}
     for method in args.methods:
@@ -473,6 +502,7 @@ def collect(args: ExperimentArgs) -> dict[str, Any]:
                 k, n = heldout_counts(s / "heldout")
                 points.append((int((_training(s) or {}).get("training_samples", 0)), k, n))
             per_seed.append({"seed": seed, "rows": rows, "points": points})
+            finals.setdefault(method, {})[seed] = solved_by_instance(stages[-1] / "heldout")
         if not per_seed:
             continue
         # the seed-pooled held-out curve: the same stage in every seed, instances pooled
@@ -495,6 +525,8 @@ def collect(args: ExperimentArgs) -> dict[str, Any]:
         cpu = _mean([sum(r.get("time/cpu") or 0.0 for r in s["rows"]) for s in per_seed])
         methods[method] = {"seeds": [s["seed"] for s in per_seed], "heldout": curve,
                            "steps": series, "cpu_seconds_per_run": cpu,
+                           "final_solved_per_seed": {str(s["seed"]): s["points"][-1][1]
+                                                     for s in per_seed},
                            "rewarded_mean": _mean([p["rewarded"] for p in series])}
     base = base_k / base_n if base_n else 0.0
     target = args.target if args.target is not None else base + args.target_gain
@@ -506,6 +538,9 @@ def collect(args: ExperimentArgs) -> dict[str, Any]:
     for info in methods.values():
         mine = info["samples_to_target"]
         info["ratio_to_plain"] = (mine / plain if mine is not None and plain else None)
+    for method, info in methods.items():
+        info["paired_with_plain"] = (paired_with(finals[method], finals["plain"])
+                                     if method != "plain" and "plain" in finals else None)
     return {"version": EXPERIMENT_VERSION, "settings": args.identity(),
             "heldout": {"benchmark": heldout_benchmark(args), "instances": base_n,
                         "untrained_pass@1": base, "untrained_ci95": list(wilson(base_k, base_n))},
@@ -530,9 +565,10 @@ def markdown(summary: dict[str, Any]) -> str:
         f"Seeds {s['seeds']}, {s['steps']} steps x {s['prompts']} prompts x {s['group']} "
         f"samples, {shots}model {s['model']}.",
         "",
-        "| method | rewarded samples (mean) | final pass@1 (95% CI) | samples to target | "
+        "| method | rewarded samples (mean) | final pass@1 (95% CI) | final solved per seed | "
+        "paired with plain: only this / only plain (McNemar p) | samples to target | "
         "ratio to plain | CPU s per run |",
-        "|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, info in summary["methods"].items():
         last = info["heldout"][-1]
@@ -540,10 +576,15 @@ def markdown(summary: dict[str, Any]) -> str:
         ratio = info["ratio_to_plain"]
         rew = info["rewarded_mean"]
         cpu = info["cpu_seconds_per_run"]
+        per_seed = ", ".join(str(v) for v in info.get("final_solved_per_seed", {}).values())
+        pair = info.get("paired_with_plain")
+        paired = ("-" if pair is None else
+                  f"{pair['only_this']} / {pair['only_plain']} ({pair['mcnemar_p']:.2f})")
         lines.append(
             f"| {name} | {'-' if rew is None else f'{rew:.3f}'} | {last['pass@1']:.3f} "
             f"({last['ci95'][0]:.3f}-{last['ci95'][1]:.3f}, {last['solved']}/"
-            f"{last['instances']}) | {'not reached' if reach is None else f'{reach:.0f}'} | "
+            f"{last['instances']}) | {per_seed or '-'} | {paired} | "
+            f"{'not reached' if reach is None else f'{reach:.0f}'} | "
             f"{'-' if ratio is None else f'{ratio:.2f}'} | "
             f"{'-' if cpu is None else f'{cpu:.0f}'} |")
     return "\n".join(lines) + "\n"
