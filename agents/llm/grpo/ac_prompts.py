@@ -22,10 +22,9 @@ presentations disjoint from every AC benchmark, each with a verified greedy path
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from mathgym.agents.llm.grpo.prompts import PromptItem
+from mathgym.agents.llm.grpo.prompts import SplitPrompts
 
 
 def solves(instance: Any, text: str) -> bool:
@@ -46,7 +45,7 @@ def solves(instance: Any, text: str) -> bool:
     return False
 
 
-class ACPrompts:
+class ACPrompts(SplitPrompts):
     """The prompts of an AC training split, scored by the AC benchmark verifier."""
 
     def __init__(self, tokenizer: Any, split: Any = "ac/train-quick", *,
@@ -85,25 +84,6 @@ class ACPrompts:
                     path=tuple(int(m) for m in data["path"]),
                     data={**data, "id": instance.id})
 
-    def take(self, n: int) -> list[PromptItem]:
-        out = []
-        for k in range(self.position, self.position + n):
-            inst = self.instance(k)
-            task = self.task(inst)
-            text = self.tokenizer.apply_chat_template(list(task.messages), tokenize=False,
-                                                      add_generation_prompt=True)
-            ids = list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
-            out.append(PromptItem(ids, k, task))
-        self.position += n
-        return out
-
-    def rewards(self, items: Sequence[PromptItem], texts: Sequence[str],
-                group_size: int) -> list[float]:
-        return [float(solves(self.instance(items[i // group_size].index), t))
-                for i, t in enumerate(texts)]
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"position": self.position}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.position = int(state["position"])
+    def solves(self, instance: Any, text: str) -> bool:
+        """Whether ``text`` solves ``instance`` (:func:`solves`)."""
+        return solves(instance, text)

@@ -30,10 +30,9 @@ known first-goal proof).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from mathgym.agents.llm.grpo.prompts import PromptItem
+from mathgym.agents.llm.grpo.prompts import SplitPrompts
 
 #: The single-turn Metamath instructions: the eval agent's (``multiturn.SYSTEM_PROMPTS``), for
 #: a whole proof in one reply, one action per line.
@@ -48,7 +47,7 @@ SYSTEM_PROMPT = (
 ASK = "Your proof, one action per line:"
 
 
-class MetamathPrompts:
+class MetamathPrompts(SplitPrompts):
     """The prompts of a Metamath training split, scored by the kernel under the usage rule."""
 
     def __init__(self, tokenizer: Any, split: Any = "metamath/train-quick", *,
@@ -108,24 +107,3 @@ class MetamathPrompts:
 
         return proof_reward(self.prover(instance), text, instance.data["statement"]) == 1.0
 
-    def take(self, n: int) -> list[PromptItem]:
-        out = []
-        for k in range(self.position, self.position + n):
-            task = self.task(self.instance(k))
-            text = self.tokenizer.apply_chat_template(list(task.messages), tokenize=False,
-                                                      add_generation_prompt=True)
-            ids = list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
-            out.append(PromptItem(ids, k, task))
-        self.position += n
-        return out
-
-    def rewards(self, items: Sequence[PromptItem], texts: Sequence[str],
-                group_size: int) -> list[float]:
-        return [float(self.solves(self.instance(items[i // group_size].index), t))
-                for i, t in enumerate(texts)]
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"position": self.position}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.position = int(state["position"])

@@ -98,6 +98,49 @@ def _level_questions(difficulty: int) -> frozenset[str]:
     return frozenset(questions)
 
 
+class SplitPrompts:
+    """The shared half of the prompt sources over a training split of tasks (``ACPrompts``,
+    ``MetamathPrompts``): item k is the split's instance k, rendered from its task's chat with
+    the tokenizer's chat template, and a completion's reward is 1.0 iff the subclass's
+    ``solves`` says so. The stream position is the whole state (position k is a function of k
+    alone), so resuming needs only it. Subclasses set ``tokenizer`` and ``position`` and give
+    ``instance(k)``, ``task(instance)`` (an ``improve.Task``) and ``solves(instance, text)``."""
+
+    tokenizer: Any
+    position: int
+
+    def instance(self, k: int) -> Any:
+        raise NotImplementedError
+
+    def task(self, instance: Any) -> Any:
+        raise NotImplementedError
+
+    def solves(self, instance: Any, text: str) -> bool:
+        raise NotImplementedError
+
+    def take(self, n: int) -> list[PromptItem]:
+        out = []
+        for k in range(self.position, self.position + n):
+            task = self.task(self.instance(k))
+            text = self.tokenizer.apply_chat_template(list(task.messages), tokenize=False,
+                                                      add_generation_prompt=True)
+            ids = list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+            out.append(PromptItem(ids, k, task))
+        self.position += n
+        return out
+
+    def rewards(self, items: Sequence[PromptItem], texts: Sequence[str],
+                group_size: int) -> list[float]:
+        return [float(self.solves(self.instance(items[i // group_size].index), t))
+                for i, t in enumerate(texts)]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"position": self.position}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.position = int(state["position"])
+
+
 class MathQAPrompts:
     """Generated MathQA training problems (``TRAIN_SEED``), scored by the exact verifier.
 
