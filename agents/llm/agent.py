@@ -380,9 +380,10 @@ class LLMAgent(Agent):
         return self._guide
 
     def _prompt_ids(self, messages: list[dict[str, str]]) -> list[int]:
+        from mathgym.agents.llm.common.model import chat_ids
+
         _, tokenizer = self.policy()
-        text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+        return chat_ids(tokenizer, messages)
 
     def _complete(self, messages: list[dict[str, str]], k: int, seed_parts: tuple) -> list[str]:
         """``k`` completions (text) of the chat ``messages``: beams, greedy or seeded samples."""

@@ -23,6 +23,7 @@ import importlib.util
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +180,13 @@ def load_policy(model: str | os.PathLike[str] = DEFAULT_MODEL, device: str = "au
     lm.to(torch_device)
     lm.train(False)  # inference mode: dropout off, the same as Module.eval
     return lm, tokenizer
+
+
+def chat_ids(tokenizer: Any, messages: Sequence[dict[str, str]]) -> list[int]:
+    """The prompt token ids of a chat: the tokenizer's chat template with the generation prompt,
+    tokenized without extra special tokens (the template has them). The llm eval agent and the
+    GRPO trainer's prompt sources both render with it, so training and evaluation prompts are
+    the same tokens."""
+    text = tokenizer.apply_chat_template(list(messages), tokenize=False,
+                                         add_generation_prompt=True)
+    return list(tokenizer(text, add_special_tokens=False)["input_ids"])

@@ -24,6 +24,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from mathgym.agents.llm.common.model import chat_ids
+
 #: Problem stream of the MathQA training split (benchmarks: 20250; few-shot examples: 91001).
 TRAIN_SEED = 77_003
 
@@ -122,10 +124,7 @@ class SplitPrompts:
         out = []
         for k in range(self.position, self.position + n):
             task = self.task(self.instance(k))
-            text = self.tokenizer.apply_chat_template(list(task.messages), tokenize=False,
-                                                      add_generation_prompt=True)
-            ids = list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
-            out.append(PromptItem(ids, k, task))
+            out.append(PromptItem(chat_ids(self.tokenizer, task.messages), k, task))
         self.position += n
         return out
 
@@ -203,10 +202,7 @@ class MathQAPrompts:
         out = []
         for k in range(self.position, self.position + n):
             p = self.problem(k)
-            text = self.tokenizer.apply_chat_template(self.messages(p), tokenize=False,
-                                                      add_generation_prompt=True)
-            ids = list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
-            out.append(PromptItem(ids, k, p))
+            out.append(PromptItem(chat_ids(self.tokenizer, self.messages(p)), k, p))
         self.position += n
         return out
 
