@@ -8,8 +8,7 @@ known first-goal proof).
 - **The prompt** is one user turn in the ``llm`` eval agent's Metamath wording: its first
   multi-turn message (``multiturn.metamath_first_message``: ``Prove <label>: <statement>``,
   the env's observation of the initial state, the first ``SHOW_CANDIDATES`` candidates,
-  numbered) with
-  its closing ``Your action:`` replaced by a request for the whole proof, under
+  numbered) with its closing ``Your action:`` replaced by a request for the whole proof, under
   :data:`SYSTEM_PROMPT`, the eval agent's Metamath instructions turned from "one step per
   reply" into "one action per line". The grammar is the eval agent's
   (``multiturn.parse_metamath_action``: a label, ``label ; var := expr ; ...``, or a
