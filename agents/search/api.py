@@ -248,20 +248,33 @@ def weighted_astar(
     (:mod:`mathgym.agents.search.symmetry`): ties then break on canonical states, so it is a
     different search from AC-Solver's, with paths lifted back to real moves.
     """
+    name = "greedy" if weight == 0 else "weighted_astar"
+    return _best_first(presentation, max_nodes, max_relator_length, cyclic_reduction, 1.0,
+                       float(weight), goal, symmetry, name, {"weight": float(weight)})
+
+
+def _best_first(
+    presentation: Any, max_nodes: int, max_relator_length: int | None, cyclic_reduction: bool,
+    len_weight: float, weight: float, goal: Any, symmetry: bool, name: str,
+    info: dict[str, Any],
+) -> SearchResult:
     s = setup_search(presentation, max_nodes, max_relator_length, cyclic_reduction, goal,
                      symmetry)
     st = s.store
     t0 = time.perf_counter()
     engine.best_first(
         s.flat, 12, s.k, s.bits, s.per_word, s.cap, bool(cyclic_reduction), s.max_nodes,
-        float(weight), st.keys, st.parent, st.move, st.depth, st.length, st.prio, st.table,
-        st.heap, s.goal_table, s.goal_keys, s.sym_map, s.sym_swap, _fresh_counters(),
-        s.max_nodes, s.out,
+        float(len_weight), float(weight), st.keys, st.parent, st.move, st.depth, st.length,
+        st.prio, st.table, st.heap, s.goal_table, s.goal_keys, s.sym_map, s.sym_swap,
+        _fresh_counters(), s.max_nodes, s.out,
     )
     seconds = time.perf_counter() - t0
-    name = "greedy" if weight == 0 else "weighted_astar"
     return make_result(s.out, st, s.flat, s.cap, cyclic_reduction, seconds, name, goal,
-                       {"weight": float(weight)}, symmetry)
+                       info, symmetry)
+
+
+#: Tie orders of :func:`greedy_search` among frontier states of equal total length.
+TIES = ("shallow", "deep")
 
 
 def greedy_search(
@@ -270,13 +283,24 @@ def greedy_search(
     max_relator_length: int | None = None,
     cyclic_reduction: bool = False,
     symmetry: bool = False,
+    ties: str = "shallow",
 ) -> SearchResult:
     """AC-Solver's greedy search: pop the smallest (total length, path length, state).
 
-    ``symmetry=True`` is the symmetry-reduced variant (not AC-Solver's: see
+    ``ties="deep"`` pops the *deepest* of the shortest states instead (order: total length,
+    then the longest path, then state). AC-Solver's shallow-first tie makes greedy a
+    breadth-first search across a plateau of equal lengths; deep-first follows one corridor
+    across it, which is what the long (100-900 move) paths of the hardest solved
+    presentations do. ``symmetry=True`` is the symmetry-reduced variant (not AC-Solver's: see
     :func:`weighted_astar`)."""
-    return weighted_astar(presentation, max_nodes, max_relator_length, cyclic_reduction, 0.0,
-                          symmetry=symmetry)
+    if ties not in TIES:
+        raise ValueError(f"ties must be one of {TIES}, got {ties!r}")
+    if ties == "shallow":
+        return weighted_astar(presentation, max_nodes, max_relator_length, cyclic_reduction,
+                              0.0, symmetry=symmetry)
+    return _best_first(presentation, max_nodes, max_relator_length, cyclic_reduction,
+                       engine.DEEP_LEN_WEIGHT, -1.0, None, symmetry, "greedy",
+                       {"weight": 0.0, "ties": "deep"})
 
 
 def bfs(

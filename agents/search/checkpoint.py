@@ -194,7 +194,7 @@ def resumable_search(
         if best_first:
             engine.best_first(
                 flat, 12, k, setup.bits, setup.per_word, cap, bool(cyclic_reduction), max_nodes,
-                weight, store.keys, store.parent, store.move, store.depth, store.length,
+                1.0, weight, store.keys, store.parent, store.move, store.depth, store.length,
                 store.prio, store.table, store.heap, setup.goal_table, setup.goal_keys,
                 setup.sym_map, setup.sym_swap, counters, stop_at, out,
             )

@@ -331,13 +331,22 @@ def _report(out, status, n, hit_parent, hit, best):
 # ----------------------------------------------------------------------------- best first
 
 
+#: ``len_weight`` of "greedy, deepest first among equal lengths": 2**32 > any depth, and
+#: 72 * 2**32 + depth is exact in float64, so the order is (length, -depth, state) exactly.
+DEEP_LEN_WEIGHT = float(2**32)
+
+
 @njit(cache=True)
 def best_first(
-    start, num_moves, k, bits, per_word, max_relator_length, cyclic, max_nodes, weight,
+    start, num_moves, k, bits, per_word, max_relator_length, cyclic, max_nodes, len_weight, weight,
     keys, parent, move, depth, length, prio, table, heap, goal_table, goal_keys,
     sym_map, sym_swap, ctr, stop_at, out,
 ):
-    """Best-first search with priority ``length + weight * depth`` (weight 0 = greedy).
+    """Best-first search with priority ``len_weight * length + weight * depth``.
+
+    ``(1, 0)`` is AC-Solver's greedy search and ``(1, w)`` weighted A*; ``(DEEP_LEN_WEIGHT, -1)``
+    is greedy with the deepest node first among equal total lengths (exact in float64 while
+    depth < 2**32: the length term dominates every depth difference).
 
     Ties: smaller depth, then lexicographically smaller state (AC-Solver's heap tuple).
     Success as soon as a generated child is trivial (total length == k) or, when a goal table
@@ -356,7 +365,7 @@ def best_first(
     if n == 0:
         n = add_root(start, 0, k, bits, per_word, max_relator_length, keys, parent, move,
                      depth, length, table, sym_map, sym_swap, bufs)
-        prio[0] = length[0]
+        prio[0] = len_weight * length[0]
         best = 0
         hsize = heap_push(heap, 0, 0, prio, depth, keys)
     status = STATUS_EMPTY
@@ -368,7 +377,7 @@ def best_first(
                          keys, parent, move, depth, length, table, goal_table, goal_keys,
                          sym_map, sym_swap, n, best, bufs, hit)
         for x in range(first_new, n):  # same pushes, same order as pushing during expansion
-            prio[x] = length[x] + weight * depth[x]
+            prio[x] = len_weight * length[x] + weight * depth[x]
             hsize = heap_push(heap, hsize, x, prio, depth, keys)
         stop = _stop_status(hit, n, max_nodes, stop_at)
         if stop >= 0:

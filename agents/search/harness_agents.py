@@ -10,7 +10,8 @@ unused. The certificate is the list of move ids.
 =================  ==================================================================
 name               search
 =================  ==================================================================
-``ac-greedy``      AC-Solver's greedy (priority total length, path length, state)
+``ac-greedy``      AC-Solver's greedy (priority total length, path length, state);
+                   config ``ties="deep"``: the longest path first among equal lengths
 ``ac-bfs``         AC-Solver's breadth-first search (shortest paths within the cap)
 ``ac-beam``        beam search, config ``width``
 ``ac-wastar``      weighted A*, priority total length + ``weight`` * depth
@@ -96,14 +97,24 @@ class GreedyAgent(_ACSearchAgent):
     name = "ac-greedy"
     version = "1"
 
-    def __init__(self, *, cyclic_reduction: bool = False, symmetry: bool = False) -> None:
-        super().__init__(**self._common(cyclic_reduction, symmetry))
+    def __init__(self, *, cyclic_reduction: bool = False, symmetry: bool = False,
+                 ties: str = "shallow") -> None:
+        from mathgym.agents.search.api import TIES
+
+        if ties not in TIES:
+            raise ValueError(f"ac-greedy: ties must be one of {TIES} ('shallow' is "
+                             f"AC-Solver's order), got {ties!r}")
+        config = self._common(cyclic_reduction, symmetry)
+        if ties != "shallow":  # recorded only when not AC-Solver's, so old runs keep their config
+            config["ties"] = ties
+        super().__init__(**config)
 
     def _search(self, relators, max_nodes, cap):
         from mathgym.agents.search.api import greedy_search
 
         return greedy_search(relators, max_nodes, cap, self.config["cyclic_reduction"],
-                             symmetry=self.config.get("symmetry", False))
+                             symmetry=self.config.get("symmetry", False),
+                             ties=self.config.get("ties", "shallow"))
 
 
 class BFSAgent(_ACSearchAgent):

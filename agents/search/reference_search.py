@@ -35,14 +35,19 @@ def _total(relators: Relators) -> int:
 
 
 def reference_greedy(
-    relators: Sequence[Sequence[int]], max_nodes: int, cap: int, cyclic: bool = False
+    relators: Sequence[Sequence[int]], max_nodes: int, cap: int, cyclic: bool = False,
+    ties: str = "shallow",
 ) -> tuple[bool, list[int], int]:
-    """Greedy: pop min (total length, path length, flat state); success on a trivial child."""
+    """Greedy: pop min (total length, path length, flat state); success on a trivial child.
+
+    ``ties="deep"`` pops min (total length, -path length, flat state) instead."""
+    sign = {"shallow": 1, "deep": -1}[ties]
     start: Relators = tuple(tuple(r) for r in relators)
     seen = {start}
     heap = [(_total(start), 0, _flat(start, cap), start, ())]
     while heap:
-        _, depth, _, state, path = heapq.heappop(heap)
+        _, signed_depth, _, state, path = heapq.heappop(heap)
+        depth = sign * signed_depth
         for move in range(NUM_MOVES):
             child = tuple(tuple(r) for r in apply_move(state, move, cap, cyclic))
             if _total(child) == len(child):
@@ -50,7 +55,8 @@ def reference_greedy(
             if child not in seen:
                 seen.add(child)
                 heapq.heappush(
-                    heap, (_total(child), depth + 1, _flat(child, cap), child, (*path, move))
+                    heap, (_total(child), sign * (depth + 1), _flat(child, cap), child,
+                           (*path, move))
                 )
         if len(seen) >= max_nodes:
             break
